@@ -1,0 +1,486 @@
+/*
+ * sched.c: the worker pool. See sched.h.
+ *
+ * Design notes.
+ *
+ * Queues. Each worker owns a ck_ring used single-producer/multi-consumer:
+ * only the owner enqueues; the owner and thieves dequeue. Beside it is a
+ * "run next" slot, touched only by the owner: an actor that a running
+ * behaviour schedules goes there and runs as soon as the current batch
+ * ends, on the same thread and warm cache (a message hop costs one push and
+ * one pop, no stealing). An older occupant is moved to the ring. Threads
+ * outside the pool schedule through the inject queue, a mutex-guarded list
+ * with an atomic length so that idle workers can poll it without the lock.
+ *
+ * Fairness. A batch is bounded (gri_actor_run); an actor with more to do
+ * goes to the back of the ring. The run-next slot is skipped after
+ * SCHED_RUNNEXT_STREAK consecutive uses and the inject queue is polled
+ * every SCHED_INJECT_EVERY runs, so neither a ping-pong pair nor local work
+ * can starve the rest.
+ *
+ * Spinning and parking. A worker with nothing to do spins (polling all
+ * queues) for spin_ns, then parks on the condition variable. A producer
+ * that made work visible on a shared queue wakes one parked worker only if
+ * no worker is spinning (a spinner will find it). The lost-wakeup race is
+ * closed Dekker-style: the producer publishes, issues a seq_cst fence and
+ * reads the counters; the parker increments nsleeping (a seq_cst RMW) and
+ * then re-checks the queues. One of the two sees the other.
+ */
+#include "src/sched.h"
+
+#include <ck_pr.h>
+#include <ck_ring.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "src/pool.h"
+#include "src/tsan.h"
+
+#define SCHED_RING_SIZE      256 /* per worker; power of two */
+#define SCHED_BATCH_DEFAULT  64  /* messages per actor run */
+#define SCHED_RUNNEXT_STREAK 32  /* run-next uses before the ring's turn */
+#define SCHED_INJECT_EVERY   61  /* runs between inject polls when busy */
+
+typedef struct sched_worker {
+	/* The ring: enqueued by the owner only, dequeued by anyone. */
+	ck_ring_t         ring;
+	ck_ring_buffer_t *ring_buf;
+	/* Owner thread only. */
+	gri_actor *runnext;
+	int        runnext_streak;
+	unsigned   ticks;
+	uint64_t   rng;
+	/* Set before the thread starts, then read-only. */
+	gri_sched *sched;
+	int        index;
+	pthread_t  thread;
+} sched_worker;
+
+struct gri_sched {
+	/* Read-only after alloc. */
+	sched_worker *workers;
+	int           nworkers; /* workers allocated (each has a ring) */
+	int           nstarted; /* workers whose thread was started */
+	int64_t       spin_ns;
+	int           batch;
+
+	/* The inject queue: the list under inject_mtx; inject_len is also
+	 * read without it as a hint (a stale value costs one poll or one
+	 * spin round, never a lost actor: see the parking protocol). */
+	pthread_mutex_t inject_mtx;
+	gri_actor      *inject_head;
+	gri_actor      *inject_tail;
+	bool            inject_closed; /* set by stop: schedule drops */
+	atomic_int      inject_len;
+
+	/* Parking: wakeups under park_mtx; the counters are seq_cst atomics
+	 * read by producers without the lock (see the design notes). */
+	pthread_mutex_t park_mtx;
+	pthread_cond_t  park_cv;
+	int             wakeups;
+	atomic_int      nsleeping;
+	atomic_int      nspinning;
+	atomic_bool     stopping;
+
+	/* stop_mtx serialises stop (idempotent, possibly concurrent). */
+	pthread_mutex_t stop_mtx;
+	bool            joined;
+};
+
+/* The worker the calling thread is, if any. */
+static _Thread_local sched_worker *sched_self;
+
+static uint64_t
+sched_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec);
+}
+
+bool
+gri_sched_on_worker(const gri_sched *s)
+{
+	return (sched_self != NULL && sched_self->sched == s);
+}
+
+int
+gri_sched_nthreads(const gri_sched *s)
+{
+	return (s->nworkers);
+}
+
+static bool
+sched_has_work(gri_sched *s)
+{
+	if (atomic_load(&s->inject_len) > 0) {
+		return (true);
+	}
+	for (int i = 0; i < s->nworkers; i++) {
+		if (ck_ring_size(&s->workers[i].ring) > 0) {
+			return (true);
+		}
+	}
+	return (false);
+}
+
+/*
+ * sched_notify is called after work became visible on a shared queue: it
+ * wakes one parked worker unless some worker is spinning.
+ */
+static void
+sched_notify(gri_sched *s)
+{
+	/* Order our publication before reading the counters (Dekker). */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load(&s->nspinning) > 0 ||
+	    atomic_load(&s->nsleeping) == 0) {
+		return;
+	}
+	pthread_mutex_lock(&s->park_mtx);
+	if (s->wakeups < atomic_load(&s->nsleeping)) {
+		s->wakeups++;
+		pthread_cond_signal(&s->park_cv);
+	}
+	pthread_mutex_unlock(&s->park_mtx);
+}
+
+static void
+sched_inject(gri_sched *s, gri_actor *a)
+{
+	pthread_mutex_lock(&s->inject_mtx);
+	if (s->inject_closed) {
+		pthread_mutex_unlock(&s->inject_mtx);
+		/* Stopped: nobody will run it; drop the scheduling ref. */
+		gri_actor_unref(a);
+		return;
+	}
+	a->inject_next = NULL;
+	if (s->inject_tail != NULL) {
+		s->inject_tail->inject_next = a;
+	} else {
+		s->inject_head = a;
+	}
+	s->inject_tail = a;
+	atomic_fetch_add(&s->inject_len, 1);
+	pthread_mutex_unlock(&s->inject_mtx);
+	sched_notify(s);
+}
+
+static gri_actor *
+sched_inject_pop(gri_sched *s)
+{
+	gri_actor *a;
+
+	if (atomic_load_explicit(&s->inject_len, memory_order_relaxed) == 0) {
+		return (NULL);
+	}
+	pthread_mutex_lock(&s->inject_mtx);
+	if ((a = s->inject_head) != NULL) {
+		s->inject_head = a->inject_next;
+		if (s->inject_head == NULL) {
+			s->inject_tail = NULL;
+		}
+		atomic_fetch_sub(&s->inject_len, 1);
+	}
+	pthread_mutex_unlock(&s->inject_mtx);
+	return (a);
+}
+
+/* sched_push_ring queues a on w's ring (owner only), or injects if full. */
+static void
+sched_push_ring(sched_worker *w, gri_actor *a)
+{
+	if (!ck_ring_enqueue_spmc(&w->ring, w->ring_buf, a)) {
+		sched_inject(w->sched, a);
+		return;
+	}
+	sched_notify(w->sched);
+}
+
+void
+gri_sched_schedule(gri_sched *s, gri_actor *a)
+{
+	sched_worker *w = sched_self;
+
+	if (w == NULL || w->sched != s) {
+		sched_inject(s, a);
+		return;
+	}
+	/* From a behaviour: run it next, here. The previous run-next actor
+	 * keeps its place in line on the ring. */
+	gri_actor *old = w->runnext;
+	w->runnext     = a;
+	if (old != NULL) {
+		sched_push_ring(w, old);
+	}
+}
+
+static gri_actor *
+sched_steal(sched_worker *w)
+{
+	gri_sched *s = w->sched;
+	gri_actor *a;
+
+	if (s->nworkers < 2) {
+		return (NULL);
+	}
+	/* xorshift: start at a random victim so thieves spread out. */
+	w->rng ^= w->rng << 13;
+	w->rng ^= w->rng >> 7;
+	w->rng ^= w->rng << 17;
+	int start = (int) (w->rng % (uint64_t) s->nworkers);
+	for (int i = 0; i < s->nworkers; i++) {
+		sched_worker *v = &s->workers[(start + i) % s->nworkers];
+		if (v == w || ck_ring_size(&v->ring) == 0) {
+			continue;
+		}
+		if (ck_ring_trydequeue_spmc(&v->ring, v->ring_buf, &a)) {
+			return (a);
+		}
+	}
+	return (NULL);
+}
+
+static gri_actor *
+sched_find_work(sched_worker *w)
+{
+	gri_sched *s = w->sched;
+	gri_actor *a = NULL;
+
+	w->ticks++;
+	if (w->ticks % SCHED_INJECT_EVERY == 0 &&
+	    (a = sched_inject_pop(s)) != NULL) {
+		return (a);
+	}
+	if (w->runnext != NULL &&
+	    (w->runnext_streak < SCHED_RUNNEXT_STREAK ||
+	     ck_ring_size(&w->ring) == 0)) {
+		a          = w->runnext;
+		w->runnext = NULL;
+		w->runnext_streak++;
+		return (a);
+	}
+	w->runnext_streak = 0;
+	if (ck_ring_dequeue_spmc(&w->ring, w->ring_buf, &a)) {
+		return (a);
+	}
+	if (w->runnext != NULL) {
+		a          = w->runnext;
+		w->runnext = NULL;
+		return (a);
+	}
+	if ((a = sched_inject_pop(s)) != NULL) {
+		return (a);
+	}
+	return (sched_steal(w));
+}
+
+/* sched_spin polls for work for up to spin_ns; NULL if none came. */
+static gri_actor *
+sched_spin(sched_worker *w)
+{
+	gri_sched *s = w->sched;
+	gri_actor *a = NULL;
+	uint64_t   start;
+
+	if (s->spin_ns <= 0) {
+		return (NULL);
+	}
+	atomic_fetch_add(&s->nspinning, 1);
+	start = sched_now_ns();
+	for (unsigned i = 1;; i++) {
+		if ((a = sched_find_work(w)) != NULL) {
+			break;
+		}
+		if (atomic_load_explicit(&s->stopping, memory_order_relaxed)) {
+			break;
+		}
+		if (i % 64 == 0 &&
+		    sched_now_ns() - start > (uint64_t) s->spin_ns) {
+			break;
+		}
+		ck_pr_stall();
+	}
+	/* The last spinner to find work hands the watch on if more work is
+	 * already waiting, so a parked worker helps with it. */
+	if (atomic_fetch_sub(&s->nspinning, 1) == 1 && a != NULL &&
+	    sched_has_work(s)) {
+		sched_notify(s);
+	}
+	return (a);
+}
+
+static void
+sched_park(sched_worker *w)
+{
+	gri_sched *s = w->sched;
+
+	pthread_mutex_lock(&s->park_mtx);
+	atomic_fetch_add(&s->nsleeping, 1);
+	/* Re-check after announcing ourselves (Dekker with sched_notify). */
+	if (!sched_has_work(s) && !atomic_load(&s->stopping)) {
+		while (s->wakeups == 0 && !atomic_load(&s->stopping)) {
+			pthread_cond_wait(&s->park_cv, &s->park_mtx);
+		}
+		if (s->wakeups > 0) {
+			s->wakeups--;
+		}
+	}
+	atomic_fetch_sub(&s->nsleeping, 1);
+	pthread_mutex_unlock(&s->park_mtx);
+}
+
+static void *
+sched_worker_main(void *arg)
+{
+	sched_worker *w = arg;
+	gri_sched    *s = w->sched;
+
+	sched_self = w;
+	while (!atomic_load_explicit(&s->stopping, memory_order_acquire)) {
+		gri_actor *a = sched_find_work(w);
+		if (a == NULL && (a = sched_spin(w)) == NULL) {
+			sched_park(w);
+			continue;
+		}
+		if (gri_actor_run(a, s->batch)) {
+			sched_push_ring(w, a);
+		} else {
+			/* Marked empty: drop the scheduling reference. */
+			gri_actor_unref(a);
+		}
+	}
+	sched_self = NULL;
+	return (NULL);
+}
+
+gorums_err
+gri_sched_alloc(gri_sched **sp, const gri_sched_opts *opts)
+{
+	gri_sched *s;
+	int        n = opts != NULL ? opts->nthreads : 0;
+
+	if (n < 0) {
+		return (GORUMS_EINVAL);
+	}
+	if (n == 0) {
+		long c = sysconf(_SC_NPROCESSORS_ONLN);
+		n      = c > 0 ? (int) c : 1;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		return (GORUMS_ENOMEM);
+	}
+	if ((s->workers = calloc((size_t) n, sizeof(sched_worker))) == NULL) {
+		free(s);
+		return (GORUMS_ENOMEM);
+	}
+	s->nworkers = n;
+	s->spin_ns  = (opts != NULL && opts->spin_ns >= 0)
+	     ? opts->spin_ns
+	     : GRI_SCHED_SPIN_DEFAULT_NS;
+	s->batch    = (opts != NULL && opts->batch > 0) ? opts->batch
+	                                                : SCHED_BATCH_DEFAULT;
+	pthread_mutex_init(&s->inject_mtx, NULL);
+	pthread_mutex_init(&s->park_mtx, NULL);
+	pthread_mutex_init(&s->stop_mtx, NULL);
+	pthread_cond_init(&s->park_cv, NULL);
+	atomic_init(&s->inject_len, 0);
+	atomic_init(&s->nsleeping, 0);
+	atomic_init(&s->nspinning, 0);
+	atomic_init(&s->stopping, false);
+
+	for (int i = 0; i < n; i++) {
+		sched_worker *w = &s->workers[i];
+		w->sched        = s;
+		w->index        = i;
+		w->rng          = 0x9e3779b97f4a7c15ull * (uint64_t) (i + 1);
+		w->ring_buf =
+		    calloc(SCHED_RING_SIZE, sizeof(ck_ring_buffer_t));
+		if (w->ring_buf == NULL) {
+			gri_sched_free(s);
+			return (GORUMS_ENOMEM);
+		}
+		ck_ring_init(&w->ring, SCHED_RING_SIZE);
+	}
+	for (int i = 0; i < n; i++) {
+		if (pthread_create(&s->workers[i].thread, NULL,
+		                   sched_worker_main, &s->workers[i]) != 0) {
+			/* Stop joins only the threads that started. */
+			gri_sched_free(s);
+			return (GORUMS_ENOMEM);
+		}
+		s->nstarted = i + 1;
+	}
+	*sp = s;
+	return (GORUMS_OK);
+}
+
+gorums_err
+gri_sched_stop(gri_sched *s)
+{
+	gri_actor *a;
+
+	if (gri_sched_on_worker(s)) {
+		return (GORUMS_EBUSY);
+	}
+	pthread_mutex_lock(&s->stop_mtx);
+	if (s->joined) {
+		pthread_mutex_unlock(&s->stop_mtx);
+		return (GORUMS_OK);
+	}
+	pthread_mutex_lock(&s->park_mtx);
+	atomic_store(&s->stopping, true);
+	pthread_cond_broadcast(&s->park_cv);
+	pthread_mutex_unlock(&s->park_mtx);
+	for (int i = 0; i < s->nstarted; i++) {
+		pthread_join(s->workers[i].thread, NULL);
+	}
+	s->joined = true;
+
+	/* Close the inject queue first so that actors freed below, and any
+	 * thread still sending, cannot queue anything new. */
+	pthread_mutex_lock(&s->inject_mtx);
+	s->inject_closed = true;
+	gri_actor *list  = s->inject_head;
+	s->inject_head = s->inject_tail = NULL;
+	atomic_store(&s->inject_len, 0);
+	pthread_mutex_unlock(&s->inject_mtx);
+	while ((a = list) != NULL) {
+		list = a->inject_next;
+		gri_actor_unref(a);
+	}
+	for (int i = 0; i < s->nworkers; i++) {
+		sched_worker *w = &s->workers[i];
+		if (w->runnext != NULL) {
+			gri_actor_unref(w->runnext);
+			w->runnext = NULL;
+		}
+		while (ck_ring_dequeue_spmc(&w->ring, w->ring_buf, &a)) {
+			gri_actor_unref(a);
+		}
+	}
+	pthread_mutex_unlock(&s->stop_mtx);
+	return (GORUMS_OK);
+}
+
+void
+gri_sched_free(gri_sched *s)
+{
+	if (s == NULL) {
+		return;
+	}
+	(void) gri_sched_stop(s);
+	for (int i = 0; i < s->nworkers; i++) {
+		free(s->workers[i].ring_buf);
+	}
+	free(s->workers);
+	pthread_cond_destroy(&s->park_cv);
+	pthread_mutex_destroy(&s->stop_mtx);
+	pthread_mutex_destroy(&s->park_mtx);
+	pthread_mutex_destroy(&s->inject_mtx);
+	free(s);
+}

@@ -1,0 +1,65 @@
+/*
+ * sched.h: the worker pool that runs actors.
+ *
+ * N worker threads, each with a bounded local run queue (ck_ring, owner
+ * pushes, owner and thieves pop) and a one-actor "run next" slot, plus one
+ * inject queue for threads outside the pool (nng callbacks, user threads,
+ * timers). An actor is put on a queue only by the sender whose push found
+ * its mailbox empty, runs a bounded batch, and goes to the back of its
+ * worker's queue if more messages remain, so busy actors cannot starve
+ * others.
+ *
+ * Idle workers look for work (own queue, inject queue, stealing) for up to
+ * spin_ns before they park; a sender wakes a parked worker only when no
+ * worker is spinning. On these VMs waking a parked thread costs ~20 us, so
+ * spinning is what keeps hand-offs on a call's path cheap.
+ */
+#ifndef GRI_SCHED_H
+#define GRI_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gorums/errors.h"
+#include "src/actor.h"
+
+typedef struct gri_sched_opts {
+	int     nthreads; /* worker threads; 0: the number of cores */
+	int64_t spin_ns;  /* idle spinning before parking; <0: default */
+	int     batch;    /* messages per actor run; 0: default (64) */
+} gri_sched_opts;
+
+#define GRI_SCHED_SPIN_DEFAULT_NS 100000 /* 100 us */
+
+/*
+ * gri_sched_alloc starts a worker pool. opts may be NULL for defaults.
+ */
+gorums_err gri_sched_alloc(gri_sched **sp, const gri_sched_opts *opts);
+
+/*
+ * gri_sched_stop stops the workers and joins them: a worker finishes the
+ * batch it is running, then exits. Actors still queued are not run: their
+ * scheduling references are dropped, so an actor nobody else refers to is
+ * freed with its undelivered messages (each dropped). Sends after stop are
+ * accepted and dropped the same way when the actor is freed. Call it from
+ * outside the pool: from a worker it returns GORUMS_EBUSY and does nothing
+ * (a worker cannot join itself). Idempotent.
+ */
+gorums_err gri_sched_stop(gri_sched *s);
+
+/* gri_sched_free stops s if needed and frees it; not from a worker. */
+void gri_sched_free(gri_sched *s);
+
+/* gri_sched_nthreads returns the number of workers. */
+int gri_sched_nthreads(const gri_sched *s);
+
+/*
+ * gri_sched_schedule puts a on a run queue; it must hold the scheduling
+ * reference. For the actor module only.
+ */
+void gri_sched_schedule(gri_sched *s, gri_actor *a);
+
+/* gri_sched_on_worker is true if the calling thread is one of s's workers. */
+bool gri_sched_on_worker(const gri_sched *s);
+
+#endif /* GRI_SCHED_H */
