@@ -41,7 +41,10 @@ gorums_err gri_sched_alloc(gri_sched **sp, const gri_sched_opts *opts);
  * batch it is running, then exits. Actors still queued are not run: their
  * scheduling references are dropped, so an actor nobody else refers to is
  * freed with its undelivered messages (each dropped). Sends after stop are
- * accepted and dropped the same way when the actor is freed. Call it from
+ * accepted and dropped the same way when the actor is freed. An actor that
+ * something else keeps alive (a link holds a reference to its owner) is
+ * not freed by this: stop such actors, and wait until they have stopped,
+ * before stopping the pool. Call it from
  * outside the pool: from a worker it returns GORUMS_EBUSY and does nothing
  * (a worker cannot join itself). Idempotent.
  */

@@ -1,0 +1,351 @@
+/*
+ * link.c: frame I/O over an nng_stream. See link.h.
+ *
+ * Design notes. One receive and at most one send are in flight. Receive
+ * state (rx_*) is touched only by the receive callback, which nng never
+ * runs concurrently with itself, and by alloc/free when no receive is in
+ * flight. Write state belongs to the owner actor, except fly/fly_off while
+ * a send is in flight: the owner hands them to the send callback through
+ * nng_stream_send (nng's mutexes order that), and the callback hands them
+ * back through the owner's mailbox (GRI_LINK_SENT). The error event is
+ * allocated up front so that a failing stream can always be reported, even
+ * out of memory.
+ */
+#include "src/link/link.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/errors_nng.h"
+#include "src/wire/wire.h"
+
+#define LINK_RX_MIN 65536 /* receive buffer, grown for larger frames */
+#define LINK_TX_MIN 16384 /* write buffers, grown as frames need */
+
+struct gri_link {
+	/* Set at alloc, read-only after. */
+	nng_stream *stream;
+	gri_actor  *owner;
+	uint32_t    base_id;
+	uint64_t    epoch;
+	size_t      max_frame;
+	nng_aio    *rx_aio;
+	nng_aio    *tx_aio;
+
+	/* Receive callback only. */
+	uint8_t      *rx_buf;
+	size_t        rx_cap;
+	size_t        rx_len;  /* bytes held, not yet cut into frames */
+	gri_link_msg *err_msg; /* posted once, at the first error */
+
+	/* Owner only (fly/fly_off: the send callback while in flight). */
+	uint8_t *pend;
+	size_t   pend_len;
+	size_t   pend_cap;
+	uint8_t *fly;
+	size_t   fly_len;
+	size_t   fly_cap;
+	size_t   fly_off;
+	bool     in_flight;
+	bool     closed;
+};
+
+uint64_t
+gri_link_epoch(const gri_link *l)
+{
+	return (l->epoch);
+}
+
+static void
+link_post_error(gri_link *l, gorums_err err)
+{
+	gri_link_msg *m = l->err_msg;
+
+	if (m == NULL) {
+		return; /* reported already */
+	}
+	l->err_msg = NULL;
+	m->err     = err;
+	gri_actor_send(l->owner, &m->hdr);
+}
+
+static bool
+link_post_frame(gri_link *l, const uint8_t *frame, size_t len)
+{
+	gri_link_msg *m = (gri_link_msg *) gri_msg_alloc(
+	    sizeof(gri_link_msg) + len, l->base_id + GRI_LINK_FRAME);
+
+	if (m == NULL) {
+		return (false);
+	}
+	m->epoch = l->epoch;
+	m->len   = len;
+	memcpy(m->data, frame, len);
+	gri_actor_send(l->owner, &m->hdr);
+	return (true);
+}
+
+static void
+link_rx_start(gri_link *l)
+{
+	nng_iov iov = {.iov_buf = l->rx_buf + l->rx_len,
+	               .iov_len = l->rx_cap - l->rx_len};
+
+	(void) nng_aio_set_iov(l->rx_aio, 1, &iov);
+	nng_stream_recv(l->stream, l->rx_aio);
+}
+
+static void
+link_rx_cb(void *arg)
+{
+	gri_link  *l  = arg;
+	int        rv = nng_aio_result(l->rx_aio);
+	size_t     off, total;
+	gorums_err err = GORUMS_OK;
+
+	if (rv != 0) {
+		link_post_error(l, gri_err_from_nng(rv));
+		return;
+	}
+	l->rx_len += nng_aio_count(l->rx_aio);
+	for (off = 0;; off += total) {
+		err = gri_wire_frame_len(l->rx_buf + off, l->rx_len - off,
+		                         l->max_frame, &total);
+		if (err == GORUMS_EAGAIN) {
+			err = GORUMS_OK;
+			break;
+		}
+		if (err != GORUMS_OK) {
+			break; /* oversize or malformed: this stream is done */
+		}
+		if (l->rx_len - off < total) {
+			break; /* incomplete: read more */
+		}
+		if (!link_post_frame(l, l->rx_buf + off, total)) {
+			err = GORUMS_ENOMEM;
+			break;
+		}
+	}
+	if (err != GORUMS_OK) {
+		link_post_error(l, err);
+		return;
+	}
+	memmove(l->rx_buf, l->rx_buf + off, l->rx_len - off);
+	l->rx_len -= off;
+	/* Room for the frame being received (its length is known once 4
+	 * bytes are in), and never less than LINK_RX_MIN free. */
+	size_t need = l->rx_len + LINK_RX_MIN;
+	if (gri_wire_frame_len(l->rx_buf, l->rx_len, l->max_frame, &total) ==
+	        GORUMS_OK &&
+	    total > need) {
+		need = total;
+	}
+	if (need > l->rx_cap) {
+		uint8_t *nb = realloc(l->rx_buf, need);
+		if (nb == NULL) {
+			link_post_error(l, GORUMS_ENOMEM);
+			return;
+		}
+		l->rx_buf = nb;
+		l->rx_cap = need;
+	}
+	link_rx_start(l);
+}
+
+static void
+link_tx_start(gri_link *l)
+{
+	nng_iov iov = {.iov_buf = l->fly + l->fly_off,
+	               .iov_len = l->fly_len - l->fly_off};
+
+	(void) nng_aio_set_iov(l->tx_aio, 1, &iov);
+	nng_stream_send(l->stream, l->tx_aio);
+}
+
+static void
+link_tx_cb(void *arg)
+{
+	gri_link     *l  = arg;
+	int           rv = nng_aio_result(l->tx_aio);
+	gri_link_msg *m;
+
+	if (rv == 0) {
+		l->fly_off += nng_aio_count(l->tx_aio);
+		if (l->fly_off < l->fly_len) {
+			link_tx_start(l); /* a partial write: the rest */
+			return;
+		}
+	}
+	m = (gri_link_msg *) gri_msg_alloc(sizeof(*m),
+	                                   l->base_id + GRI_LINK_SENT);
+	if (m == NULL) {
+		link_post_error(l, GORUMS_ENOMEM);
+		return;
+	}
+	m->epoch = l->epoch;
+	m->err   = rv != 0 ? gri_err_from_nng(rv) : GORUMS_OK;
+	gri_actor_send(l->owner, &m->hdr);
+}
+
+gorums_err
+gri_link_alloc(gri_link **lp, nng_stream *stream, gri_actor *owner,
+               uint32_t base_id, uint64_t epoch, size_t max_frame)
+{
+	gri_link *l;
+	int       rv;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		nng_stream_free(stream);
+		return (GORUMS_ENOMEM);
+	}
+	l->stream    = stream;
+	l->owner     = owner;
+	l->base_id   = base_id;
+	l->epoch     = epoch;
+	l->max_frame = max_frame;
+	l->rx_cap    = LINK_RX_MIN;
+	l->err_msg   = (gri_link_msg *) gri_msg_alloc(sizeof(gri_link_msg),
+	                                              base_id + GRI_LINK_ERROR);
+	l->rx_buf    = malloc(l->rx_cap);
+	if (l->err_msg == NULL || l->rx_buf == NULL) {
+		rv = NNG_ENOMEM;
+		goto fail;
+	}
+	l->err_msg->epoch = epoch;
+	if ((rv = nng_aio_alloc(&l->rx_aio, link_rx_cb, l)) != 0 ||
+	    (rv = nng_aio_alloc(&l->tx_aio, link_tx_cb, l)) != 0) {
+		goto fail;
+	}
+	gri_actor_ref(owner);
+	*lp = l;
+	link_rx_start(l);
+	return (GORUMS_OK);
+
+fail:
+	nng_aio_free(l->rx_aio);
+	gri_msg_free(&l->err_msg->hdr);
+	free(l->rx_buf);
+	nng_stream_free(stream);
+	free(l);
+	return (gri_err_from_nng(rv));
+}
+
+static bool
+link_grow(uint8_t **buf, size_t *cap, size_t need)
+{
+	size_t   n = *cap > 0 ? *cap : LINK_TX_MIN;
+	uint8_t *nb;
+
+	if (need <= *cap) {
+		return (true);
+	}
+	while (n < need) {
+		n *= 2;
+	}
+	if ((nb = realloc(*buf, n)) == NULL) {
+		return (false);
+	}
+	*buf = nb;
+	*cap = n;
+	return (true);
+}
+
+uint8_t *
+gri_link_reserve(gri_link *l, size_t len)
+{
+	if (l->closed ||
+	    !link_grow(&l->pend, &l->pend_cap, l->pend_len + len)) {
+		return (NULL);
+	}
+	return (l->pend + l->pend_len);
+}
+
+static void
+link_flush(gri_link *l)
+{
+	uint8_t *b = l->fly;
+	size_t   c = l->fly_cap;
+
+	/* Swap buffers: the pending one goes out, the old one refills. */
+	l->fly       = l->pend;
+	l->fly_cap   = l->pend_cap;
+	l->fly_len   = l->pend_len;
+	l->fly_off   = 0;
+	l->pend      = b;
+	l->pend_cap  = c;
+	l->pend_len  = 0;
+	l->in_flight = true;
+	link_tx_start(l);
+}
+
+void
+gri_link_commit(gri_link *l, size_t len)
+{
+	l->pend_len += len;
+	if (!l->in_flight && !l->closed) {
+		link_flush(l);
+	}
+}
+
+gorums_err
+gri_link_send(gri_link *l, const uint8_t *frame, size_t len)
+{
+	uint8_t *p = gri_link_reserve(l, len);
+
+	if (p == NULL) {
+		return (l->closed ? GORUMS_ECLOSED : GORUMS_ENOMEM);
+	}
+	memcpy(p, frame, len);
+	gri_link_commit(l, len);
+	return (GORUMS_OK);
+}
+
+gorums_err
+gri_link_sent(gri_link *l, gri_link_msg *m)
+{
+	l->in_flight = false;
+	if (m->err != GORUMS_OK) {
+		return (m->err);
+	}
+	if (l->pend_len > 0 && !l->closed) {
+		link_flush(l);
+	}
+	return (GORUMS_OK);
+}
+
+bool
+gri_link_idle(const gri_link *l)
+{
+	return (!l->in_flight && l->pend_len == 0);
+}
+
+void
+gri_link_close(gri_link *l)
+{
+	if (!l->closed) {
+		l->closed = true;
+		nng_stream_close(l->stream);
+	}
+}
+
+void
+gri_link_free(gri_link *l)
+{
+	if (l == NULL) {
+		return;
+	}
+	gri_link_close(l);
+	nng_aio_stop(l->rx_aio);
+	nng_aio_stop(l->tx_aio);
+	nng_aio_free(l->rx_aio);
+	nng_aio_free(l->tx_aio);
+	nng_stream_free(l->stream);
+	if (l->err_msg != NULL) {
+		gri_msg_free(&l->err_msg->hdr);
+	}
+	free(l->rx_buf);
+	free(l->pend);
+	free(l->fly);
+	gri_actor_unref(l->owner);
+	free(l);
+}

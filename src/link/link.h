@@ -1,0 +1,104 @@
+/*
+ * link.h: frames over one nng byte stream, on behalf of one owner actor.
+ *
+ * A link is the only place where nng moves our bytes. It keeps one receive
+ * in flight at all times, cuts the byte stream into frames (by their length
+ * prefix, capped at max_frame) and posts each frame to the owner actor as a
+ * gri_link_msg. Writes are queued by the owner into a pending buffer;
+ * while one write is in flight, later frames accumulate and go out
+ * together in the next single write (coalescing).
+ *
+ * Threads. nng runs the aio callbacks on its own threads; they only cut
+ * frames, copy them into messages and post them (nng callbacks only
+ * enqueue). Every other function is for the owner actor's behaviours.
+ *
+ * Events to the owner (gri_link_msg.hdr.id = base_id + offset):
+ *   GRI_LINK_FRAME  one complete frame in data[0..len) (not yet decoded)
+ *   GRI_LINK_SENT   the write in flight finished; call gri_link_sent
+ *   GRI_LINK_ERROR  the stream failed (err): reading has stopped; the owner
+ *                   closes the link
+ * Each carries the link's epoch, so events of a link that the owner has
+ * already replaced can be recognised and ignored.
+ */
+#ifndef GRI_LINK_H
+#define GRI_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <nng/nng.h>
+
+#include "gorums/errors.h"
+#include "src/actor.h"
+
+enum {
+	GRI_LINK_FRAME = 0,
+	GRI_LINK_SENT  = 1,
+	GRI_LINK_ERROR = 2,
+	GRI_LINK_NEVENTS,
+};
+
+typedef struct gri_link_msg {
+	gri_msg  hdr;
+	uint64_t epoch; /* the link's epoch */
+	int      err;   /* GRI_LINK_ERROR: why (a gorums_err) */
+	size_t   len;   /* GRI_LINK_FRAME: bytes in data */
+	uint8_t  data[];
+} gri_link_msg;
+
+typedef struct gri_link gri_link;
+
+/*
+ * gri_link_alloc takes ownership of stream (also on failure, when it is
+ * closed and freed), holds a reference to owner while it lives, and starts
+ * reading. Events are posted with ids base_id + GRI_LINK_*.
+ */
+gorums_err gri_link_alloc(gri_link **lp, nng_stream *stream, gri_actor *owner,
+                          uint32_t base_id, uint64_t epoch, size_t max_frame);
+
+/* gri_link_epoch returns the epoch given at alloc. */
+uint64_t gri_link_epoch(const gri_link *l);
+
+/*
+ * gri_link_reserve returns space for a frame of len bytes at the end of the
+ * pending write buffer; the owner encodes into it and calls gri_link_commit.
+ * NULL if out of memory or the link is closed.
+ */
+uint8_t *gri_link_reserve(gri_link *l, size_t len);
+
+/*
+ * gri_link_commit queues the reserved len bytes and starts a write if none
+ * is in flight.
+ */
+void gri_link_commit(gri_link *l, size_t len);
+
+/* gri_link_send copies a whole frame and commits it. */
+gorums_err gri_link_send(gri_link *l, const uint8_t *frame, size_t len);
+
+/*
+ * gri_link_sent handles GRI_LINK_SENT: the in-flight buffer is free again,
+ * and whatever accumulated meanwhile is written now. Returns the write's
+ * result (an error means the stream is broken: close the link).
+ */
+gorums_err gri_link_sent(gri_link *l, gri_link_msg *m);
+
+/* gri_link_idle is true when nothing is queued or in flight. */
+bool gri_link_idle(const gri_link *l);
+
+/*
+ * gri_link_close closes the stream: operations in flight are aborted and
+ * report through events the owner will see with this link's epoch. Does
+ * not wait. Idempotent.
+ */
+void gri_link_close(gri_link *l);
+
+/*
+ * gri_link_free closes the link, waits for its nng callbacks to return
+ * (they only enqueue, so this is short) and frees it, dropping the
+ * reference to the owner. From the owner's behaviour or any thread but an
+ * nng callback.
+ */
+void gri_link_free(gri_link *l);
+
+#endif /* GRI_LINK_H */
