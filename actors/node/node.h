@@ -1,0 +1,107 @@
+/*
+ * node.h: the node actor, one per server address of a manager.
+ *
+ * It owns the node's connection (a gri_link over an nng stream), dials it
+ * lazily and without blocking, reconnects with exponential backoff, keeps
+ * the table of requests waiting for an answer (message id -> call), and
+ * completes those calls: with the reply, the server's error status, the
+ * deadline, a cancel, or the stream's failure. When the stream breaks,
+ * every pending request fails at once with the connection error (they all
+ * belong to that stream: a node sends nothing while it has none).
+ * Delivery is at most once per stream, which keeps FIFO per node.
+ */
+#ifndef ACTORS_NODE_H
+#define ACTORS_NODE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include <nng/nng.h>
+
+#include "gorums/call.h"
+#include "gorums/manager.h"
+#include "src/actor.h"
+#include "src/idmap.h"
+#include "src/link/link.h"
+#include "src/timer.h"
+
+typedef struct gri_node_opts {
+	int     dial_timeout_ms;
+	int     backoff_min_ms;
+	int     backoff_max_ms;
+	size_t  max_frame;
+	size_t  send_queue_max;
+	int64_t wait_spin_ns; /* callers spin this long before parking */
+} gri_node_opts;
+
+struct gorums_node {
+	gri_actor base;
+
+	/* Set at alloc, read-only after. */
+	char         *addr;
+	uint32_t      id;
+	gri_timer    *timer;
+	gri_node_opts opts;
+
+	/* Any thread. Relaxed: statistics and hints for the API, nothing is
+	 * published through them. */
+	atomic_uint          next_msg_id;
+	atomic_int           last_error;
+	atomic_uint_fast64_t latency_ns;
+	atomic_bool          connected;
+	atomic_size_t        npending;
+	/* Set by close: new calls fail at once (a hint; the actor decides). */
+	atomic_bool closed;
+
+	/* The node actor only. */
+	gri_link          *link;  /* NULL while disconnected */
+	uint64_t           epoch; /* of link, or of the dial in progress */
+	bool               dialing;
+	bool               stopped; /* closed: everything fails */
+	nng_stream_dialer *dialer;
+	nng_aio           *dial_aio;
+	gri_idmap          pending; /* msg id -> gorums_call */
+	uint8_t           *backlog; /* frames waiting for a connection */
+	size_t             backlog_len;
+	size_t             backlog_cap;
+	gorums_call      **sendwait; /* one-way calls waiting for it */
+	size_t             nsendwait;
+	size_t             sendwait_cap;
+	int                backoff_ms;
+	uint64_t           next_dial_ns;
+	gri_timeout        redial; /* guarded by the timer */
+	bool               redial_armed;
+};
+
+/*
+ * gri_node_alloc spawns a node actor for the normalised address addr.
+ * The caller holds the returned reference.
+ */
+gorums_err gri_node_alloc(gorums_node **np, gri_sched *sched, gri_timer *timer,
+                          const char *addr, uint32_t id,
+                          const gri_node_opts *opts);
+
+/*
+ * gri_node_start_call encodes req as a frame of the given kind (request
+ * or one-way) for method, and hands it and c to the node actor. c must
+ * have its read-only fields set (node, reply_desc, cb, timer, spin). On
+ * error nothing was sent and c is untouched.
+ */
+gorums_err gri_node_start_call(gorums_node *n, gorums_call *c, int kind,
+                               uint32_t method, const ProtobufCMessage *req,
+                               int timeout_ms);
+
+/*
+ * gri_node_cancel asks the node actor to complete c with err if it is
+ * still pending. Any thread.
+ */
+void gri_node_cancel(gorums_node *n, gorums_call *c, gorums_err err);
+
+/*
+ * gri_node_close fails every pending call with GORUMS_ECLOSED, closes the
+ * connection and stops dialing; done is completed (GORUMS_OK) when the
+ * node has let go of everything. Any thread; once.
+ */
+void gri_node_close(gorums_node *n, gorums_call *done);
+
+#endif /* ACTORS_NODE_H */

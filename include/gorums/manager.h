@@ -1,0 +1,91 @@
+/*
+ * gorums/manager.h: the client side's root object and its nodes.
+ *
+ * A manager owns the runtime (worker pool, timer), the options, and a pool
+ * of nodes, one per server address. Connecting is lazy and never blocks:
+ * a node dials when first used, reconnects with exponential backoff when
+ * its stream breaks, and reports failures per call and in its last error.
+ * Closing the manager fails every pending call with GORUMS_ECLOSED and
+ * frees everything.
+ */
+#ifndef GORUMS_MANAGER_H
+#define GORUMS_MANAGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gorums/errors.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gorums_mgr  gorums_mgr;
+typedef struct gorums_node gorums_node;
+
+typedef struct gorums_mgr_opts {
+	int     nthreads;        /* actor workers; 0: number of cores */
+	int64_t spin_ns;         /* idle spinning of workers; <0: default */
+	int     dial_timeout_ms; /* one connection attempt; default 3000 */
+	int     backoff_min_ms;  /* first reconnect delay; default 50 */
+	int     backoff_max_ms;  /* reconnect delay cap; default 5000 */
+	size_t  max_frame;       /* largest frame sent/accepted; 0: 4 MiB */
+	size_t  send_queue_max;  /* bytes queued per node; 0: 64 MiB */
+} gorums_mgr_opts;
+
+/* gorums_mgr_opts_init fills o with the defaults. */
+void gorums_mgr_opts_init(gorums_mgr_opts *o);
+
+/* gorums_mgr_open starts a manager; o may be NULL for the defaults. */
+gorums_err gorums_mgr_open(gorums_mgr **mp, const gorums_mgr_opts *o);
+
+/*
+ * gorums_mgr_close fails every pending call with GORUMS_ECLOSED, closes
+ * every connection, stops the runtime and frees the manager and its nodes.
+ * Node handles are invalid afterwards. Not from a call's callback.
+ */
+void gorums_mgr_close(gorums_mgr *m);
+
+/*
+ * gorums_mgr_add_node adds the server at addr ("tcp://host:port",
+ * "ipc:///path", or "host:port" meaning tcp). The address is normalised
+ * (scheme and host lower-cased, tcp:// added) and the node's id derived
+ * from it; GORUMS_EEXIST if that address is already a node,
+ * GORUMS_EADDRINVAL if it does not parse. Does not connect.
+ */
+gorums_err gorums_mgr_add_node(gorums_mgr *m, const char *addr,
+                               gorums_node **np);
+
+/* gorums_mgr_node finds a node by id; GORUMS_ENOENT if none. */
+gorums_err gorums_mgr_node(gorums_mgr *m, uint32_t id, gorums_node **np);
+
+/* gorums_mgr_nnodes is the number of nodes. */
+size_t gorums_mgr_nnodes(gorums_mgr *m);
+
+/*
+ * gorums_mgr_pending counts the requests waiting for an answer over all
+ * nodes (routing entries), for tests: it must return to 0 after calls end.
+ */
+size_t gorums_mgr_pending(gorums_mgr *m);
+
+/* gorums_node_id is the node's id (stable for an address). */
+uint32_t gorums_node_id(const gorums_node *n);
+
+/* gorums_node_addr is the node's normalised address. */
+const char *gorums_node_addr(const gorums_node *n);
+
+/* gorums_node_last_error is the last connection error (GORUMS_OK if none). */
+gorums_err gorums_node_last_error(const gorums_node *n);
+
+/* gorums_node_latency_ns is the EWMA of the node's round-trip times. */
+uint64_t gorums_node_latency_ns(const gorums_node *n);
+
+/* gorums_node_connected is true while the node has an open stream. */
+bool gorums_node_connected(const gorums_node *n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GORUMS_MANAGER_H */

@@ -1,0 +1,183 @@
+/*
+ * call.c: the call handle: completion, waiting, cancel, free. See
+ * call_impl.h for the protocol.
+ */
+#include <ck_pr.h>
+#include <stdlib.h>
+
+#include "actors/node/node.h"
+#include "src/client/call_impl.h"
+#include "src/pool.h"
+
+gorums_call *
+gri_call_alloc(void)
+{
+	gorums_call *c = gri_pool_zalloc(sizeof(*c));
+
+	if (c == NULL) {
+		return (NULL);
+	}
+	atomic_init(&c->done, false);
+	atomic_init(&c->cancel_requested, false);
+	atomic_init(&c->refs, 1);
+	atomic_init(&c->parked, 0);
+	pthread_mutex_init(&c->mtx, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	return (c);
+}
+
+void
+gri_call_ref(gorums_call *c)
+{
+	/* Relaxed: the caller holds a reference already. */
+	atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+}
+
+void
+gri_call_unref(gorums_call *c)
+{
+	/* acq_rel: every holder's writes happen before the free. */
+	if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) !=
+	    1) {
+		return;
+	}
+	if (c->reply != NULL) {
+		protobuf_c_message_free_unpacked(c->reply, NULL);
+	}
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mtx);
+	gri_pool_free(c, sizeof(*c));
+}
+
+void
+gri_call_complete(gorums_call *c, gorums_err err, ProtobufCMessage *reply)
+{
+	if (atomic_load_explicit(&c->done, memory_order_relaxed)) {
+		if (reply != NULL) {
+			protobuf_c_message_free_unpacked(reply, NULL);
+		}
+		return;
+	}
+	c->result = err;
+	c->reply  = reply;
+	/* seq_cst: releases result and reply, and orders the store before
+	 * the load of parked (Dekker with the waiter). */
+	atomic_store(&c->done, true);
+	if (atomic_load(&c->parked) > 0) {
+		pthread_mutex_lock(&c->mtx);
+		pthread_cond_broadcast(&c->cv);
+		pthread_mutex_unlock(&c->mtx);
+	}
+	if (c->cb != NULL) {
+		c->cb(c, c->cb_arg);
+	}
+}
+
+static void
+call_deadline_noop(void *arg)
+{
+	(void) arg;
+}
+
+gorums_err
+gri_call_arm_deadline(gorums_call *c, int timeout_ms, gri_timeout_cb on_expiry,
+                      gri_msg *(*alloc_expiry)(gorums_call *c))
+{
+	gorums_err rv;
+
+	gri_timeout_init(&c->deadline, call_deadline_noop, NULL);
+	if (timeout_ms <= 0) {
+		return (GORUMS_OK);
+	}
+	if ((c->expiry = alloc_expiry(c)) == NULL) {
+		return (GORUMS_ENOMEM);
+	}
+	gri_timeout_init(&c->deadline, on_expiry, c);
+	gri_call_ref(c);
+	rv = gri_timer_schedule(c->timer, &c->deadline,
+	                        (uint64_t) timeout_ms * 1000000u, 0);
+	if (rv != GORUMS_OK) {
+		gri_msg_free(c->expiry);
+		c->expiry = NULL;
+		gri_call_unref(c);
+	}
+	return (rv);
+}
+
+void
+gri_call_disarm_deadline(gorums_call *c)
+{
+	if (c->expiry != NULL && gri_timer_cancel(c->timer, &c->deadline)) {
+		/* It never fired: its message and reference are ours. */
+		gri_msg_free(c->expiry);
+		c->expiry = NULL;
+		gri_call_unref(c);
+	}
+}
+
+bool
+gorums_call_done(gorums_call *c)
+{
+	return (atomic_load_explicit(&c->done, memory_order_acquire));
+}
+
+gorums_err
+gorums_call_wait(gorums_call *c)
+{
+	/* Spin first: the answer usually comes within a round trip, and
+	 * parking costs a ~20 us wake-up. */
+	if (!gorums_call_done(c) && c->spin_ns > 0) {
+		uint64_t start = gri_clock_ns();
+		for (unsigned i = 1; !gorums_call_done(c); i++) {
+			if (i % 64 == 0 &&
+			    gri_clock_ns() - start > (uint64_t) c->spin_ns) {
+				break;
+			}
+			ck_pr_stall();
+		}
+	}
+	if (!gorums_call_done(c)) {
+		pthread_mutex_lock(&c->mtx);
+		atomic_fetch_add(&c->parked, 1);
+		while (!atomic_load(&c->done)) {
+			pthread_cond_wait(&c->cv, &c->mtx);
+		}
+		atomic_fetch_sub(&c->parked, 1);
+		pthread_mutex_unlock(&c->mtx);
+	}
+	return (c->result);
+}
+
+void
+gorums_call_cancel(gorums_call *c)
+{
+	if (gorums_call_done(c) ||
+	    atomic_exchange(&c->cancel_requested, true)) {
+		return;
+	}
+	gri_node_cancel(c->node, c, GORUMS_ECANCELED);
+}
+
+gorums_err
+gorums_call_result(gorums_call *c, ProtobufCMessage **reply)
+{
+	if (!gorums_call_done(c)) {
+		return (GORUMS_EBUSY);
+	}
+	if (reply != NULL) {
+		*reply   = c->reply;
+		c->reply = NULL;
+	}
+	return (c->result);
+}
+
+void
+gorums_call_free(gorums_call *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	gorums_call_cancel(c);
+	(void) gorums_call_wait(c);
+	gri_call_unref(c);
+}

@@ -1,0 +1,86 @@
+/*
+ * call_impl.h: the inside of a gorums_call, shared by the public call API
+ * (src/client/call.c) and the actors that complete calls (actors/node).
+ *
+ * Completion protocol. Exactly one actor completes a call (for a call to
+ * one node: that node's actor, in a behaviour or when it drops an
+ * undelivered message), so completing needs no CAS; it writes result and
+ * reply, then releases `done`. Waiters spin on `done` for a bounded time,
+ * then park on the condition variable (Dekker with `parked`, both seq_cst).
+ *
+ * Lifetime. References: the user's handle, the message or routing entry
+ * that carries the call to its completer, the armed deadline, and each
+ * cancel request in flight. The last gri_call_unref frees it.
+ */
+#ifndef GRI_CALL_IMPL_H
+#define GRI_CALL_IMPL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "gorums/call.h"
+#include "src/timer.h"
+
+struct gorums_call {
+	/* Set before the call is sent; read-only after. */
+	gorums_node                      *node;
+	uint32_t                          msg_id;
+	bool                              oneway;
+	const ProtobufCMessageDescriptor *reply_desc;
+	gorums_call_cb                    cb;
+	void                             *cb_arg;
+	uint64_t                          start_ns;
+	int64_t                           spin_ns;
+	gri_timer                        *timer;
+	gri_timeout                       deadline; /* guarded by the timer */
+	/* The message the deadline posts, allocated when it is armed so that
+	 * expiry cannot fail; owned by the armed deadline. */
+	gri_msg *expiry;
+
+	/* Written once by the completer, before done is released. */
+	gorums_err        result;
+	ProtobufCMessage *reply; /* then the user's thread, after done */
+
+	atomic_bool     done;
+	atomic_bool     cancel_requested;
+	atomic_int      refs;
+	atomic_int      parked;
+	pthread_mutex_t mtx;
+	pthread_cond_t  cv;
+};
+
+/*
+ * gri_call_alloc makes a call with one reference (the user's) and the
+ * other fields zero; the caller fills in the read-only fields.
+ */
+gorums_call *gri_call_alloc(void);
+
+void gri_call_ref(gorums_call *c);
+void gri_call_unref(gorums_call *c);
+
+/*
+ * gri_call_complete completes c with err and reply (c takes the reply),
+ * wakes its waiters and runs its callback. For the completing actor only;
+ * a call already done is left alone (reply is then freed).
+ */
+void gri_call_complete(gorums_call *c, gorums_err err,
+                       ProtobufCMessage *reply);
+
+/*
+ * gri_call_arm_deadline arms c's deadline timeout_ms from now (if > 0):
+ * expiry calls on_expiry(c) on the timer thread, which must only enqueue
+ * c->expiry (a message made here by alloc_expiry(c)). The armed deadline
+ * holds a reference to c, which on_expiry passes on with the message.
+ */
+gorums_err gri_call_arm_deadline(gorums_call *c, int timeout_ms,
+                                 gri_timeout_cb on_expiry,
+                                 gri_msg *(*alloc_expiry)(gorums_call *c));
+
+/*
+ * gri_call_disarm_deadline cancels the deadline if it has not fired and
+ * drops its reference; if it fired, the expiry's message keeps it.
+ */
+void gri_call_disarm_deadline(gorums_call *c);
+
+#endif /* GRI_CALL_IMPL_H */

@@ -1,0 +1,123 @@
+/*
+ * client.c: the call entry points of gorums/call.h: ordered RPC, unicast,
+ * multicast. They encode on the caller's thread and hand the frame to the
+ * node actor; blocking forms wait on the call handle.
+ */
+#include "actors/node/node.h"
+#include "gorums/call.h"
+#include "src/client/call_impl.h"
+#include "src/wire/wire.h"
+
+gorums_err
+gorums_rpc_async(gorums_node *n, uint32_t method, const ProtobufCMessage *req,
+                 const ProtobufCMessageDescriptor *reply_desc, int timeout_ms,
+                 gorums_call_cb cb, void *arg, gorums_call **cp)
+{
+	gorums_call *c;
+	gorums_err   rv;
+
+	if (n == NULL || cp == NULL) {
+		return (GORUMS_EINVAL);
+	}
+	if ((c = gri_call_alloc()) == NULL) {
+		return (GORUMS_ENOMEM);
+	}
+	c->reply_desc = reply_desc;
+	c->cb         = cb;
+	c->cb_arg     = arg;
+	rv = gri_node_start_call(n, c, GRI_WIRE_REQUEST, method, req,
+	                         timeout_ms);
+	if (rv != GORUMS_OK) {
+		gri_call_unref(c);
+		return (rv);
+	}
+	*cp = c;
+	return (GORUMS_OK);
+}
+
+gorums_err
+gorums_rpc(gorums_node *n, uint32_t method, const ProtobufCMessage *req,
+           const ProtobufCMessageDescriptor *reply_desc, int timeout_ms,
+           ProtobufCMessage **reply)
+{
+	gorums_call *c;
+	gorums_err   rv;
+
+	rv = gorums_rpc_async(n, method, req, reply_desc, timeout_ms, NULL,
+	                      NULL, &c);
+	if (rv != GORUMS_OK) {
+		return (rv);
+	}
+	(void) gorums_call_wait(c);
+	rv = gorums_call_result(c, reply);
+	gri_call_unref(c);
+	return (rv);
+}
+
+/* oneway_start starts a one-way call to n; *cp gets its handle. */
+static gorums_err
+oneway_start(gorums_node *n, uint32_t method, const ProtobufCMessage *msg,
+             gorums_call **cp)
+{
+	gorums_call *c;
+	gorums_err   rv;
+
+	if ((c = gri_call_alloc()) == NULL) {
+		return (GORUMS_ENOMEM);
+	}
+	rv = gri_node_start_call(n, c, GRI_WIRE_ONEWAY, method, msg, 0);
+	if (rv != GORUMS_OK) {
+		gri_call_unref(c);
+		return (rv);
+	}
+	*cp = c;
+	return (GORUMS_OK);
+}
+
+gorums_err
+gorums_unicast(gorums_node *n, uint32_t method, const ProtobufCMessage *msg,
+               int flags)
+{
+	return (gorums_multicast(&n, 1, method, msg, flags));
+}
+
+gorums_err
+gorums_multicast(gorums_node *const *nodes, size_t nnodes, uint32_t method,
+                 const ProtobufCMessage *msg, int flags)
+{
+	gorums_err   first = GORUMS_OK;
+	gorums_call *calls[64];
+
+	if (nodes == NULL && nnodes > 0) {
+		return (GORUMS_EINVAL);
+	}
+	/* In batches of 64 handles, so no allocation per fan-out. */
+	for (size_t base = 0; base < nnodes; base += 64) {
+		size_t k = nnodes - base < 64 ? nnodes - base : 64;
+		for (size_t i = 0; i < k; i++) {
+			gorums_err rv = nodes[base + i] == NULL
+			    ? GORUMS_EINVAL
+			    : oneway_start(nodes[base + i], method, msg,
+			                   &calls[i]);
+			if (rv != GORUMS_OK) {
+				calls[i] = NULL;
+				if (first == GORUMS_OK) {
+					first = rv;
+				}
+			}
+		}
+		for (size_t i = 0; i < k; i++) {
+			if (calls[i] == NULL) {
+				continue;
+			}
+			if ((flags & GORUMS_NOWAIT) == 0) {
+				gorums_err rv = gorums_call_wait(calls[i]);
+				if (rv != GORUMS_OK && first == GORUMS_OK) {
+					first = rv;
+				}
+			}
+			gri_call_unref(calls[i]);
+		}
+	}
+	return (first);
+}

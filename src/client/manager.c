@@ -1,0 +1,298 @@
+/*
+ * manager.c: the manager and its node registry (gorums/manager.h).
+ */
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/nng.h>
+
+#include "actors/node/node.h"
+#include "gorums/manager.h"
+#include "src/client/call_impl.h"
+#include "src/sched.h"
+#include "src/timer.h"
+#include "src/wire/wire.h"
+
+#define MGR_SPIN_WAIT_NS 50000 /* callers spin before parking */
+
+struct gorums_mgr {
+	/* Read-only after open. */
+	gorums_mgr_opts opts;
+	gri_sched      *sched;
+	gri_timer      *timer;
+	gri_node_opts   node_opts;
+
+	/* Guarded by mtx. */
+	pthread_mutex_t mtx;
+	gorums_node   **nodes;
+	size_t          nnodes;
+	size_t          cap;
+};
+
+void
+gorums_mgr_opts_init(gorums_mgr_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->spin_ns         = -1;
+	o->dial_timeout_ms = 3000;
+	o->backoff_min_ms  = 50;
+	o->backoff_max_ms  = 5000;
+}
+
+gorums_err
+gorums_mgr_open(gorums_mgr **mp, const gorums_mgr_opts *o)
+{
+	gorums_mgr    *m;
+	gorums_err     rv;
+	gri_sched_opts so;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		return (GORUMS_ENOMEM);
+	}
+	if (o != NULL) {
+		m->opts = *o;
+	} else {
+		gorums_mgr_opts_init(&m->opts);
+	}
+	if (m->opts.max_frame == 0) {
+		m->opts.max_frame = GRI_WIRE_MAX_FRAME_DEFAULT;
+	}
+	if (m->opts.send_queue_max == 0) {
+		m->opts.send_queue_max = 64u << 20;
+	}
+	if (m->opts.dial_timeout_ms <= 0) {
+		m->opts.dial_timeout_ms = 3000;
+	}
+	if (m->opts.backoff_min_ms <= 0) {
+		m->opts.backoff_min_ms = 50;
+	}
+	if (m->opts.backoff_max_ms < m->opts.backoff_min_ms) {
+		m->opts.backoff_max_ms = m->opts.backoff_min_ms;
+	}
+	m->node_opts = (gri_node_opts) {
+	    .dial_timeout_ms = m->opts.dial_timeout_ms,
+	    .backoff_min_ms  = m->opts.backoff_min_ms,
+	    .backoff_max_ms  = m->opts.backoff_max_ms,
+	    .max_frame       = m->opts.max_frame,
+	    .send_queue_max  = m->opts.send_queue_max,
+	    .wait_spin_ns    = m->opts.spin_ns == 0 ? 0 : MGR_SPIN_WAIT_NS,
+	};
+	so = (gri_sched_opts) {.nthreads = m->opts.nthreads,
+	                       .spin_ns  = m->opts.spin_ns};
+	pthread_mutex_init(&m->mtx, NULL);
+	if ((rv = gri_sched_alloc(&m->sched, &so)) != GORUMS_OK ||
+	    (rv = gri_timer_alloc(&m->timer)) != GORUMS_OK) {
+		gri_sched_free(m->sched);
+		pthread_mutex_destroy(&m->mtx);
+		free(m);
+		return (rv);
+	}
+	*mp = m;
+	return (GORUMS_OK);
+}
+
+void
+gorums_mgr_close(gorums_mgr *m)
+{
+	if (m == NULL) {
+		return;
+	}
+	/* Close every node (failing its calls) and wait until each has let
+	 * go of its stream, dialer and timers; only then can the timer and
+	 * the workers go. */
+	for (size_t i = 0; i < m->nnodes; i++) {
+		gorums_call *done = gri_call_alloc();
+		if (done == NULL) {
+			continue; /* XXX: out of memory; node_stop cleans up */
+		}
+		gri_node_close(m->nodes[i], done);
+		(void) gorums_call_wait(done);
+		gri_call_unref(done);
+	}
+	for (size_t i = 0; i < m->nnodes; i++) {
+		(void) gri_actor_stop(&m->nodes[i]->base);
+		gri_actor_unref(&m->nodes[i]->base);
+	}
+	gri_sched_free(m->sched);
+	gri_timer_free(m->timer);
+	free(m->nodes);
+	pthread_mutex_destroy(&m->mtx);
+	free(m);
+}
+
+/*
+ * mgr_normalise writes the canonical form of addr into buf: a scheme
+ * (tcp:// when none is given) and a lower-cased scheme and host. It
+ * validates the result with nng's URL parser.
+ */
+static gorums_err
+mgr_normalise(const char *addr, char *buf, size_t len)
+{
+	nng_url *u;
+	size_t   i;
+	int      n;
+
+	while (isspace((unsigned char) *addr)) {
+		addr++;
+	}
+	if (strstr(addr, "://") != NULL) {
+		n = snprintf(buf, len, "%s", addr);
+	} else {
+		n = snprintf(buf, len, "tcp://%s", addr);
+	}
+	if (n < 0 || (size_t) n >= len) {
+		return (GORUMS_EADDRINVAL);
+	}
+	while (n > 0 && isspace((unsigned char) buf[n - 1])) {
+		buf[--n] = '\0';
+	}
+	/* Lower-case the scheme, and for tcp the host (ipc paths keep case).
+	 */
+	char *sep = strstr(buf, "://");
+	for (i = 0; buf + i < sep; i++) {
+		buf[i] = (char) tolower((unsigned char) buf[i]);
+	}
+	if (strncmp(buf, "tcp", 3) == 0) {
+		for (char *p = sep + 3; *p != '\0' && *p != '/'; p++) {
+			*p = (char) tolower((unsigned char) *p);
+		}
+	}
+	if (nng_url_parse(&u, buf) != 0) {
+		return (GORUMS_EADDRINVAL);
+	}
+	nng_url_free(u);
+	return (GORUMS_OK);
+}
+
+/* mgr_node_id is FNV-1a of the normalised address, never 0. */
+static uint32_t
+mgr_node_id(const char *addr)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = addr; *p != '\0'; p++) {
+		h ^= (uint8_t) *p;
+		h *= 16777619u;
+	}
+	return (h != 0 ? h : 1);
+}
+
+gorums_err
+gorums_mgr_add_node(gorums_mgr *m, const char *addr, gorums_node **np)
+{
+	char         norm[512];
+	gorums_err   rv;
+	uint32_t     id;
+	gorums_node *n;
+
+	if (addr == NULL || np == NULL) {
+		return (GORUMS_EINVAL);
+	}
+	if ((rv = mgr_normalise(addr, norm, sizeof(norm))) != GORUMS_OK) {
+		return (rv);
+	}
+	id = mgr_node_id(norm);
+	pthread_mutex_lock(&m->mtx);
+	for (size_t i = 0; i < m->nnodes; i++) {
+		/* Same address, or (rarely) two addresses with one id. */
+		if (m->nodes[i]->id == id) {
+			pthread_mutex_unlock(&m->mtx);
+			return (GORUMS_EEXIST);
+		}
+	}
+	if (m->nnodes == m->cap) {
+		size_t        nc = m->cap > 0 ? m->cap * 2 : 8;
+		gorums_node **nn = realloc(m->nodes, nc * sizeof(*nn));
+		if (nn == NULL) {
+			pthread_mutex_unlock(&m->mtx);
+			return (GORUMS_ENOMEM);
+		}
+		m->nodes = nn;
+		m->cap   = nc;
+	}
+	rv = gri_node_alloc(&n, m->sched, m->timer, norm, id, &m->node_opts);
+	if (rv == GORUMS_OK) {
+		m->nodes[m->nnodes++] = n;
+		*np                   = n;
+	}
+	pthread_mutex_unlock(&m->mtx);
+	return (rv);
+}
+
+gorums_err
+gorums_mgr_node(gorums_mgr *m, uint32_t id, gorums_node **np)
+{
+	gorums_err rv = GORUMS_ENOENT;
+
+	pthread_mutex_lock(&m->mtx);
+	for (size_t i = 0; i < m->nnodes; i++) {
+		if (m->nodes[i]->id == id) {
+			*np = m->nodes[i];
+			rv  = GORUMS_OK;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&m->mtx);
+	return (rv);
+}
+
+size_t
+gorums_mgr_nnodes(gorums_mgr *m)
+{
+	size_t n;
+
+	pthread_mutex_lock(&m->mtx);
+	n = m->nnodes;
+	pthread_mutex_unlock(&m->mtx);
+	return (n);
+}
+
+size_t
+gorums_mgr_pending(gorums_mgr *m)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&m->mtx);
+	for (size_t i = 0; i < m->nnodes; i++) {
+		n += atomic_load_explicit(&m->nodes[i]->npending,
+		                          memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&m->mtx);
+	return (n);
+}
+
+uint32_t
+gorums_node_id(const gorums_node *n)
+{
+	return (n->id);
+}
+
+const char *
+gorums_node_addr(const gorums_node *n)
+{
+	return (n->addr);
+}
+
+gorums_err
+gorums_node_last_error(const gorums_node *n)
+{
+	return ((gorums_err) atomic_load_explicit(
+	    &((gorums_node *) n)->last_error, memory_order_relaxed));
+}
+
+uint64_t
+gorums_node_latency_ns(const gorums_node *n)
+{
+	return (atomic_load_explicit(&((gorums_node *) n)->latency_ns,
+	                             memory_order_relaxed));
+}
+
+bool
+gorums_node_connected(const gorums_node *n)
+{
+	return (atomic_load_explicit(&((gorums_node *) n)->connected,
+	                             memory_order_relaxed));
+}
