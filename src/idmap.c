@@ -107,7 +107,7 @@ idmap_remove_at(gri_idmap *m, size_t i)
 	/* Backward shift: move later members of the run into the hole when
 	 * their home slot does not lie in (hole, j]. */
 	for (size_t j = (i + 1) & mask; m->slots[j].id != 0;
-	    j          = (j + 1) & mask) {
+	     j        = (j + 1) & mask) {
 		size_t home = idmap_home(m, m->slots[j].id);
 		if (((j - home) & mask) >= ((j - i) & mask)) {
 			m->slots[i]    = m->slots[j];

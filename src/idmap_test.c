@@ -12,7 +12,7 @@
 static void
 test_idmap_model(void)
 {
-	gri_idmap m;
+	gri_idmap    m;
 	static char *model[MODEL_N];
 	uint64_t     rng = 88172645463325252ull;
 
@@ -26,7 +26,8 @@ test_idmap_model(void)
 		char    *v  = (char *) (uintptr_t) (id * 16);
 		if ((rng >> 32) % 2 == 0) {
 			gorums_err rv = gri_idmap_put(&m, id, v);
-			GTS_EQ(rv, model[id] != NULL ? GORUMS_EEXIST : GORUMS_OK);
+			GTS_EQ(rv,
+			       model[id] != NULL ? GORUMS_EEXIST : GORUMS_OK);
 			model[id] = v;
 		} else {
 			GTS_ASSERT(gri_idmap_del(&m, id) == model[id]);
@@ -55,6 +56,6 @@ test_idmap_model(void)
 }
 
 gts_test TEST_LIST[] = {
-	{"idmap model", test_idmap_model},
-	{NULL, NULL},
+    {"idmap model", test_idmap_model},
+    {NULL, NULL},
 };

@@ -154,9 +154,14 @@ node_dial(gorums_node *n)
 	node_dialed_msg *m;
 	int              rv;
 
-	if (n->dialer == NULL &&
-	    (rv = nng_stream_dialer_alloc(&n->dialer, n->addr)) != 0) {
-		return (gri_err_from_nng(rv));
+	if (n->dialer == NULL) {
+		if ((rv = nng_stream_dialer_alloc(&n->dialer, n->addr)) != 0) {
+			return (gri_err_from_nng(rv));
+		}
+		/* Small frames must not wait for delayed ACKs (Nagle). Not
+		 * an error for transports without the option (ipc). */
+		(void) nng_stream_dialer_set_bool(n->dialer,
+		                                  NNG_OPT_TCP_NODELAY, true);
 	}
 	if (n->dial_aio == NULL &&
 	    (rv = nng_aio_alloc(&n->dial_aio, node_dial_cb, n)) != 0) {
@@ -240,10 +245,8 @@ node_grow(void **buf, size_t *cap, size_t need, size_t elem)
 
 /* node_queue keeps a frame (and a one-way waiter) until connected. */
 static gorums_err
-node_queue(gorums_node *n, node_call_msg *m)
+node_queue(gorums_node *n, node_call_msg *m, gorums_call *c)
 {
-	gorums_call *c = m->call;
-
 	if (n->backlog_len + m->len > n->opts.send_queue_max) {
 		return (GORUMS_EAGAIN);
 	}
@@ -303,7 +306,7 @@ node_on_call(gorums_node *n, node_call_msg *m)
 		                          memory_order_relaxed);
 	}
 	if (n->link == NULL) {
-		if ((err = node_queue(n, m)) != GORUMS_OK) {
+		if ((err = node_queue(n, m, c)) != GORUMS_OK) {
 			if (!c->oneway) {
 				(void) gri_idmap_del(&n->pending, c->msg_id);
 				atomic_fetch_sub_explicit(

@@ -31,9 +31,10 @@ typedef struct gorums_server gorums_server;
 typedef struct gorums_ctx    gorums_ctx;
 
 typedef struct gorums_server_opts {
-	int     nthreads;  /* actor workers; 0: number of cores */
-	int64_t spin_ns;   /* idle spinning of workers; <0: default */
-	size_t  max_frame; /* largest frame accepted; 0: 4 MiB */
+	int     nthreads;     /* actor workers; 0: number of cores */
+	int64_t spin_ns;      /* idle spinning of workers; <0: default */
+	size_t  max_frame;    /* largest frame accepted; 0: 4 MiB */
+	int     max_handlers; /* handler threads at most; 0: 1024 */
 } gorums_server_opts;
 
 /* gorums_server_opts_init fills o with the defaults. */
@@ -46,7 +47,16 @@ void gorums_server_opts_init(gorums_server_opts *o);
  * gorums_ctx_error, exactly once, from any thread, before or after it
  * returns. A non-OK return value answers with GORUMS_EHANDLER (if it has not
  * answered yet); returning OK without answering leaves the answer to a
- * later gorums_ctx_reply from another thread.
+ * later gorums_ctx_reply from another thread. The ctx is freed when it is
+ * finished, so such a ctx must be answered eventually, even after its
+ * connection or the server closed (the answer is then dropped): until
+ * then it holds on to its connection's memory and the server's.
+ *
+ * Handler threads. Handlers run on threads of the server's own, which are
+ * created whenever every one of them is busy, up to max_handlers; past
+ * that, requests wait for the first thread that frees up. Handlers that
+ * block for long (or wait for each other) with max_handlers reached stall
+ * every connection of the server.
  */
 typedef gorums_err (*gorums_handler)(gorums_ctx             *ctx,
                                      const ProtobufCMessage *req, void *arg);
@@ -64,26 +74,40 @@ gorums_err gorums_server_register(gorums_server *s, uint32_t method,
                                   gorums_handler h, void *arg);
 
 /*
- * gorums_server_listen starts accepting on url. With port 0 the system
- * picks one; gorums_server_url returns the bound URL.
+ * gorums_server_listen starts accepting on url (tcp://, tcp4://, tcp6://,
+ * ipc://). With port 0 the system picks one; gorums_server_url returns the
+ * bound URL. May be called again for more URLs; not after stop
+ * (GORUMS_ECLOSED). Registering is over once it is called.
  */
 gorums_err gorums_server_listen(gorums_server *s, const char *url);
 
 /*
  * gorums_server_url writes the URL of the i-th listener (with the bound
- * port) into buf of size len.
+ * port) into buf of size len, NUL-terminated. GORUMS_ENOENT if there is no
+ * such listener, GORUMS_EINVAL if buf is too small.
  */
 gorums_err gorums_server_url(gorums_server *s, int i, char *buf, size_t len);
 
 /*
  * gorums_server_stop stops accepting and closes every connection. If
  * graceful, requests already started finish and their replies are sent
- * first; otherwise they are abandoned. Blocks until done; not from a
- * handler. Idempotent.
+ * first, and the requests that had not started are answered with
+ * GORUMS_ESTOPPED; otherwise the connections close at once, and handlers
+ * still running finish on their threads with their answers dropped.
+ * Blocks until every connection is closed (graceful: until the handlers
+ * started have answered and returned). An immediate stop called while a
+ * graceful one waits makes it immediate. Not from a handler or any thread
+ * of the server: there it does nothing (it would wait for itself).
+ * Idempotent.
  */
 void gorums_server_stop(gorums_server *s, bool graceful);
 
-/* gorums_server_close stops (immediately, if not yet) and frees s. */
+/*
+ * gorums_server_close stops (immediately, if not yet) and frees s. It waits
+ * for the handlers still running to return, and joins every thread of the
+ * server. Not from a handler or any thread of the server (there it does
+ * nothing). Contexts answered after close are dropped quietly.
+ */
 void gorums_server_close(gorums_server *s);
 
 /* gorums_server_nconns is the number of open connections, for tests. */
@@ -91,18 +115,26 @@ size_t gorums_server_nconns(gorums_server *s);
 
 /*
  * gorums_ctx_release lets the next request of this connection start while
- * the calling handler goes on. Idempotent; from the handler's thread.
+ * the calling handler goes on. Idempotent; from the handler's thread,
+ * before the handler returns.
  */
 void gorums_ctx_release(gorums_ctx *ctx);
 
 /*
  * gorums_ctx_reply answers the request with msg (packed now: the caller
- * keeps msg). Any thread; once. GORUMS_ESTATE if already answered; for a
- * one-way request it does nothing and returns GORUMS_OK.
+ * keeps msg; NULL sends an empty payload). Any thread; once. GORUMS_ESTATE
+ * if already answered (detectable only while the handler has not returned:
+ * after that an answered ctx is gone); GORUMS_EMSGSIZE if the reply would
+ * exceed max_frame and GORUMS_ENOMEM if it cannot be allocated (the
+ * request is then still unanswered). For a one-way request it does nothing
+ * and returns GORUMS_OK.
  */
 gorums_err gorums_ctx_reply(gorums_ctx *ctx, const ProtobufCMessage *msg);
 
-/* gorums_ctx_error answers the request with an error status instead. */
+/*
+ * gorums_ctx_error answers the request with an error status instead; err
+ * must not be GORUMS_OK (GORUMS_EINVAL). Otherwise as gorums_ctx_reply.
+ */
 gorums_err gorums_ctx_error(gorums_ctx *ctx, gorums_err err);
 
 /* gorums_ctx_method is the method id of the request. */

@@ -13,6 +13,7 @@
  */
 #include "src/link/link.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,10 +34,13 @@ struct gri_link {
 	nng_aio    *tx_aio;
 
 	/* Receive callback only. */
-	uint8_t      *rx_buf;
-	size_t        rx_cap;
-	size_t        rx_len;  /* bytes held, not yet cut into frames */
-	gri_link_msg *err_msg; /* posted once, at the first error */
+	uint8_t *rx_buf;
+	size_t   rx_cap;
+	size_t   rx_len; /* bytes held, not yet cut into frames */
+	/* Posted once, at the first error. Both callbacks may post it (the
+	 * send callback when out of memory), and nng runs them concurrently:
+	 * whoever exchanges it out sends it. */
+	_Atomic(gri_link_msg *) err_msg;
 
 	/* Owner only (fly/fly_off: the send callback while in flight). */
 	uint8_t *pend;
@@ -59,13 +63,13 @@ gri_link_epoch(const gri_link *l)
 static void
 link_post_error(gri_link *l, gorums_err err)
 {
-	gri_link_msg *m = l->err_msg;
+	gri_link_msg *m =
+	    atomic_exchange_explicit(&l->err_msg, NULL, memory_order_acq_rel);
 
 	if (m == NULL) {
 		return; /* reported already */
 	}
-	l->err_msg = NULL;
-	m->err     = err;
+	m->err = err;
 	gri_actor_send(l->owner, &m->hdr);
 }
 
@@ -191,8 +195,9 @@ gorums_err
 gri_link_alloc(gri_link **lp, nng_stream *stream, gri_actor *owner,
                uint32_t base_id, uint64_t epoch, size_t max_frame)
 {
-	gri_link *l;
-	int       rv;
+	gri_link     *l;
+	gri_link_msg *em;
+	int           rv;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		nng_stream_free(stream);
@@ -204,14 +209,15 @@ gri_link_alloc(gri_link **lp, nng_stream *stream, gri_actor *owner,
 	l->epoch     = epoch;
 	l->max_frame = max_frame;
 	l->rx_cap    = LINK_RX_MIN;
-	l->err_msg   = (gri_link_msg *) gri_msg_alloc(sizeof(gri_link_msg),
+	em           = (gri_link_msg *) gri_msg_alloc(sizeof(gri_link_msg),
 	                                              base_id + GRI_LINK_ERROR);
 	l->rx_buf    = malloc(l->rx_cap);
-	if (l->err_msg == NULL || l->rx_buf == NULL) {
+	if (em == NULL || l->rx_buf == NULL) {
 		rv = NNG_ENOMEM;
 		goto fail;
 	}
-	l->err_msg->epoch = epoch;
+	em->epoch = epoch;
+	atomic_init(&l->err_msg, em);
 	if ((rv = nng_aio_alloc(&l->rx_aio, link_rx_cb, l)) != 0 ||
 	    (rv = nng_aio_alloc(&l->tx_aio, link_tx_cb, l)) != 0) {
 		goto fail;
@@ -223,7 +229,9 @@ gri_link_alloc(gri_link **lp, nng_stream *stream, gri_actor *owner,
 
 fail:
 	nng_aio_free(l->rx_aio);
-	gri_msg_free(&l->err_msg->hdr);
+	if (em != NULL) {
+		gri_msg_free(&em->hdr);
+	}
 	free(l->rx_buf);
 	nng_stream_free(stream);
 	free(l);
@@ -340,8 +348,11 @@ gri_link_free(gri_link *l)
 	nng_aio_free(l->rx_aio);
 	nng_aio_free(l->tx_aio);
 	nng_stream_free(l->stream);
-	if (l->err_msg != NULL) {
-		gri_msg_free(&l->err_msg->hdr);
+	/* The callbacks are stopped: nobody else touches err_msg now. */
+	gri_link_msg *em =
+	    atomic_load_explicit(&l->err_msg, memory_order_relaxed);
+	if (em != NULL) {
+		gri_msg_free(&em->hdr);
 	}
 	free(l->rx_buf);
 	free(l->pend);
