@@ -89,6 +89,10 @@ struct gri_sched {
 	bool            joined;
 };
 
+/* The process-wide pool of gri_sched_hold, guarded by shared_mtx. */
+static pthread_mutex_t shared_mtx = PTHREAD_MUTEX_INITIALIZER;
+static gri_sched      *shared_sched;
+
 /* The worker the calling thread is, if any. */
 static _Thread_local sched_worker *sched_self;
 
@@ -483,4 +487,55 @@ gri_sched_free(gri_sched *s)
 	pthread_mutex_destroy(&s->park_mtx);
 	pthread_mutex_destroy(&s->inject_mtx);
 	free(s);
+}
+
+gorums_err
+gri_sched_hold(gri_sched **sp, const gri_sched_opts *opts)
+{
+	gorums_err rv = GORUMS_OK;
+
+	if (opts != NULL &&
+	    (opts->nthreads != 0 || opts->spin_ns >= 0 || opts->batch != 0)) {
+		return (gri_sched_alloc(sp, opts));
+	}
+	pthread_mutex_lock(&shared_mtx);
+	if (shared_sched == NULL) {
+		rv = gri_sched_alloc(&shared_sched, NULL);
+	}
+	if (rv == GORUMS_OK) {
+		*sp = shared_sched;
+	}
+	pthread_mutex_unlock(&shared_mtx);
+	return (rv);
+}
+
+bool
+gri_sched_shared(const gri_sched *s)
+{
+	bool shared;
+
+	pthread_mutex_lock(&shared_mtx);
+	shared = s == shared_sched;
+	pthread_mutex_unlock(&shared_mtx);
+	return (shared);
+}
+
+void
+gri_sched_release(gri_sched *s)
+{
+	if (s != NULL && !gri_sched_shared(s)) {
+		gri_sched_free(s);
+	}
+}
+
+void
+gri_sched_fini_shared(void)
+{
+	gri_sched *s;
+
+	pthread_mutex_lock(&shared_mtx);
+	s            = shared_sched;
+	shared_sched = NULL;
+	pthread_mutex_unlock(&shared_mtx);
+	gri_sched_free(s);
 }

@@ -50,6 +50,33 @@ gorums_err gri_sched_alloc(gri_sched **sp, const gri_sched_opts *opts);
  */
 gorums_err gri_sched_stop(gri_sched *s);
 
+/*
+ * gri_sched_hold gives the caller a worker pool: with opts NULL or all
+ * defaults, the process-wide shared pool (started on first use, kept until
+ * gri_sched_fini_shared), otherwise a private one. Managers and servers
+ * share by default because every pool spins its idle workers, and pools
+ * spinning side by side on few cores take the cores from the threads with
+ * real work. The shared pool outlives its users on purpose: a late message
+ * (an answer for a closed server's connection) may still schedule an actor
+ * on it. Release with gri_sched_release.
+ */
+gorums_err gri_sched_hold(gri_sched **sp, const gri_sched_opts *opts);
+
+/* gri_sched_shared is true if s is the process-wide pool. */
+bool gri_sched_shared(const gri_sched *s);
+
+/*
+ * gri_sched_release drops a pool from gri_sched_hold: a private pool is
+ * freed (so not from one of its workers); the shared one stays.
+ */
+void gri_sched_release(gri_sched *s);
+
+/*
+ * gri_sched_fini_shared stops and frees the shared pool, if started. For
+ * the end of the process (gorums_fini), after every user is closed.
+ */
+void gri_sched_fini_shared(void);
+
 /* gri_sched_free stops s if needed and frees it; not from a worker. */
 void gri_sched_free(gri_sched *s);
 

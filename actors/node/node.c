@@ -517,6 +517,10 @@ node_fini(gri_actor *self)
 	free(n->backlog);
 	free(n->sendwait);
 	free(n->addr);
+	if (n->on_free != NULL) {
+		gri_call_complete(n->on_free, GORUMS_OK, NULL);
+		gri_call_unref(n->on_free);
+	}
 }
 
 static const gri_actor_ops node_ops = {
@@ -666,6 +670,13 @@ void
 gri_node_cancel(gorums_node *n, gorums_call *c, gorums_err err)
 {
 	node_post(n, NODE_CANCEL, c, err);
+}
+
+void
+gri_node_on_free(gorums_node *n, gorums_call *done)
+{
+	gri_call_ref(done);
+	n->on_free = done;
 }
 
 void

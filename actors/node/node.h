@@ -71,6 +71,9 @@ struct gorums_node {
 	uint64_t           next_dial_ns;
 	gri_timeout        redial; /* guarded by the timer */
 	bool               redial_armed;
+
+	/* Completed when the actor is freed (set once, before that). */
+	gorums_call *on_free;
 };
 
 /*
@@ -96,6 +99,13 @@ gorums_err gri_node_start_call(gorums_node *n, gorums_call *c, int kind,
  * still pending. Any thread.
  */
 void gri_node_cancel(gorums_node *n, gorums_call *c, gorums_err err);
+
+/*
+ * gri_node_on_free makes the node complete done (and drop a reference to
+ * it) when its memory goes, after its last message. Before the node is
+ * stopped; once.
+ */
+void gri_node_on_free(gorums_node *n, gorums_call *done);
 
 /*
  * gri_node_close fails every pending call with GORUMS_ECLOSED, closes the

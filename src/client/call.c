@@ -107,12 +107,20 @@ gri_call_arm_deadline(gorums_call *c, int timeout_ms, gri_timeout_cb on_expiry,
 void
 gri_call_disarm_deadline(gorums_call *c)
 {
-	if (c->expiry != NULL && gri_timer_cancel(c->timer, &c->deadline)) {
+	if (c->expiry == NULL) {
+		return;
+	}
+	if (gri_timer_cancel(c->timer, &c->deadline)) {
 		/* It never fired: its message and reference are ours. */
 		gri_msg_free(c->expiry);
 		c->expiry = NULL;
 		gri_call_unref(c);
+		return;
 	}
+	/* It fired: wait until its callback has posted the message (it only
+	 * enqueues), so that no callback of this call outlives the call's
+	 * completer. The message and the reference are the completer's. */
+	gri_timer_cancel_wait(c->timer, &c->deadline);
 }
 
 bool

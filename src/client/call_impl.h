@@ -79,7 +79,9 @@ gorums_err gri_call_arm_deadline(gorums_call *c, int timeout_ms,
 
 /*
  * gri_call_disarm_deadline cancels the deadline if it has not fired and
- * drops its reference; if it fired, the expiry's message keeps it.
+ * drops its reference; if it fired, it waits for the expiry callback to
+ * return (briefly: it only enqueues), and the message keeps the reference.
+ * For the completer, whose actor the message goes to.
  */
 void gri_call_disarm_deadline(gorums_call *c);
 

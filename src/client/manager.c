@@ -83,9 +83,13 @@ gorums_mgr_open(gorums_mgr **mp, const gorums_mgr_opts *o)
 	so = (gri_sched_opts) {.nthreads = m->opts.nthreads,
 	                       .spin_ns  = m->opts.spin_ns};
 	pthread_mutex_init(&m->mtx, NULL);
-	if ((rv = gri_sched_alloc(&m->sched, &so)) != GORUMS_OK ||
-	    (rv = gri_timer_alloc(&m->timer)) != GORUMS_OK) {
-		gri_sched_free(m->sched);
+	if ((rv = gri_sched_hold(&m->sched, &so)) != GORUMS_OK) {
+		pthread_mutex_destroy(&m->mtx);
+		free(m);
+		return (rv);
+	}
+	if ((rv = gri_timer_alloc(&m->timer)) != GORUMS_OK) {
+		gri_sched_release(m->sched);
 		pthread_mutex_destroy(&m->mtx);
 		free(m);
 		return (rv);
@@ -112,12 +116,23 @@ gorums_mgr_close(gorums_mgr *m)
 		(void) gorums_call_wait(done);
 		gri_call_unref(done);
 	}
+	/* Then stop the node actors and wait until each is freed: messages
+	 * still queued (calls racing the close) end their calls, which may
+	 * touch the timer, so the timer goes last. */
 	for (size_t i = 0; i < m->nnodes; i++) {
+		gorums_call *freed = gri_call_alloc();
+		if (freed != NULL) {
+			gri_node_on_free(m->nodes[i], freed);
+		}
 		(void) gri_actor_stop(&m->nodes[i]->base);
 		gri_actor_unref(&m->nodes[i]->base);
+		if (freed != NULL) {
+			(void) gorums_call_wait(freed);
+			gri_call_unref(freed);
+		}
 	}
-	gri_sched_free(m->sched);
 	gri_timer_free(m->timer);
+	gri_sched_release(m->sched);
 	free(m->nodes);
 	pthread_mutex_destroy(&m->mtx);
 	free(m);

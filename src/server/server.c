@@ -150,7 +150,7 @@ srv_free(gorums_server *s)
 {
 	/* Stopped and joined by close; this frees the memory. */
 	gri_hpool_free(s->hpool);
-	gri_sched_free(s->sched);
+	gri_sched_release(s->sched);
 	free(s->methods);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mtx);
@@ -333,7 +333,7 @@ gorums_server_open(gorums_server **sp, const gorums_server_opts *o)
 	memset(&so, 0, sizeof(so));
 	so.nthreads = o->nthreads;
 	so.spin_ns  = o->spin_ns;
-	if ((rv = gri_sched_alloc(&s->sched, &so)) != GORUMS_OK) {
+	if ((rv = gri_sched_hold(&s->sched, &so)) != GORUMS_OK) {
 		free(s);
 		return (rv);
 	}
@@ -342,7 +342,7 @@ gorums_server_open(gorums_server **sp, const gorums_server_opts *o)
 		ho.max_threads = o->max_handlers;
 	}
 	if ((rv = gri_hpool_alloc(&s->hpool, &ho)) != GORUMS_OK) {
-		gri_sched_free(s->sched);
+		gri_sched_release(s->sched);
 		free(s);
 		return (rv);
 	}
@@ -554,7 +554,9 @@ gorums_server_close(gorums_server *s)
 	/* Handlers still running finish (their answers are dropped); the
 	 * ones that never started are cancelled. Then the workers go. */
 	(void) gri_hpool_stop(s->hpool);
-	(void) gri_sched_stop(s->sched);
+	if (!gri_sched_shared(s->sched)) {
+		(void) gri_sched_stop(s->sched);
+	}
 	for (int i = 0; i < s->nlisteners; i++) {
 		srv_listener_free(s->listeners[i]);
 	}
