@@ -436,6 +436,7 @@ conn_send_error(gri_conn *c, uint32_t msg_id, uint32_t method_id,
 	}
 	if (gri_wire_encode_header(&h, NULL, 0, c->host->max_frame, p,
 	                           GRI_WIRE_HDR_SIZE, &n) != GORUMS_OK) {
+		gri_link_commit(c->link, 0); /* unlocks; nothing queued */
 		c->fail = GORUMS_EINTERNAL;
 		return;
 	}
@@ -696,9 +697,14 @@ conn_dispatch(gri_actor *self, gri_msg *m)
 	}
 	if (c->fail != GORUMS_OK) {
 		conn_close(c);
-	} else if (c->state == CONN_DRAINING && c->nactive == 0 &&
-	           (c->link == NULL || gri_link_idle(c->link))) {
-		conn_close(c); /* graceful stop: all answered and written */
+	} else if (c->state == CONN_DRAINING && c->nactive == 0) {
+		if (c->link == NULL || gri_link_idle(c->link)) {
+			conn_close(
+			    c); /* graceful stop: answered and written */
+		} else {
+			gri_link_want_idle(
+			    c->link); /* SENT will bring us back */
+		}
 	}
 }
 

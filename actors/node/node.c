@@ -68,10 +68,13 @@ node_fail_all(gorums_node *n, gorums_err err)
 {
 	gorums_call *c;
 
+	/* The count drops before each completion: a caller woken by it may
+	 * look at the count at once. */
 	while ((c = gri_idmap_pop(&n->pending, NULL)) != NULL) {
+		atomic_fetch_sub_explicit(&n->npending, 1,
+		                          memory_order_relaxed);
 		node_finish(c, err, NULL);
 	}
-	atomic_store_explicit(&n->npending, 0, memory_order_relaxed);
 	for (size_t i = 0; i < n->nsendwait; i++) {
 		node_finish(n->sendwait[i], err, NULL);
 	}

@@ -4,15 +4,19 @@
  * Design notes. One receive and at most one send are in flight. Receive
  * state (rx_*) is touched only by the receive callback, which nng never
  * runs concurrently with itself, and by alloc/free when no receive is in
- * flight. Write state belongs to the owner actor, except fly/fly_off while
- * a send is in flight: the owner hands them to the send callback through
- * nng_stream_send (nng's mutexes order that), and the callback hands them
- * back through the owner's mailbox (GRI_LINK_SENT). The error event is
+ * flight. Write state is shared by the owner and the send callback under
+ * tx_mtx, held only to append or swap buffers, never across I/O: whoever
+ * finds no send in flight swaps the pending buffer out and starts one, and
+ * the send callback itself starts the next send when frames accumulated
+ * meanwhile. So a write costs no trip through the owner's mailbox; the
+ * owner hears from the writer only on failure (GRI_LINK_ERROR) or, when it
+ * asked, once everything is written (GRI_LINK_SENT). The error event is
  * allocated up front so that a failing stream can always be reported, even
  * out of memory.
  */
 #include "src/link/link.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,16 +46,21 @@ struct gri_link {
 	 * whoever exchanges it out sends it. */
 	_Atomic(gri_link_msg *) err_msg;
 
-	/* Owner only (fly/fly_off: the send callback while in flight). */
-	uint8_t *pend;
-	size_t   pend_len;
-	size_t   pend_cap;
-	uint8_t *fly;
-	size_t   fly_len;
-	size_t   fly_cap;
-	size_t   fly_off;
-	bool     in_flight;
-	bool     closed;
+	/* Guarded by tx_mtx; fly/fly_off belong to the send in flight. */
+	pthread_mutex_t tx_mtx;
+	uint8_t        *pend;
+	size_t          pend_len;
+	size_t          pend_cap;
+	uint8_t        *fly;
+	size_t          fly_len;
+	size_t          fly_cap;
+	size_t          fly_off;
+	bool            in_flight;
+	bool            want_idle; /* post GRI_LINK_SENT when idle */
+	bool            tx_failed;
+
+	/* Owner only. */
+	bool closed;
 };
 
 uint64_t
@@ -166,12 +175,47 @@ link_tx_start(gri_link *l)
 	nng_stream_send(l->stream, l->tx_aio);
 }
 
+/*
+ * link_tx_swap_locked moves the pending frames into the send buffer and
+ * marks a send in flight; the caller starts it after unlocking.
+ */
+static void
+link_tx_swap_locked(gri_link *l)
+{
+	uint8_t *b = l->fly;
+	size_t   c = l->fly_cap;
+
+	l->fly       = l->pend;
+	l->fly_cap   = l->pend_cap;
+	l->fly_len   = l->pend_len;
+	l->fly_off   = 0;
+	l->pend      = b;
+	l->pend_cap  = c;
+	l->pend_len  = 0;
+	l->in_flight = true;
+}
+
+static void
+link_post_sent(gri_link *l)
+{
+	gri_link_msg *m = (gri_link_msg *) gri_msg_alloc(
+	    sizeof(*m), l->base_id + GRI_LINK_SENT);
+
+	if (m == NULL) {
+		link_post_error(l, GORUMS_ENOMEM);
+		return;
+	}
+	m->epoch = l->epoch;
+	m->err   = GORUMS_OK;
+	gri_actor_send(l->owner, &m->hdr);
+}
+
 static void
 link_tx_cb(void *arg)
 {
-	gri_link     *l  = arg;
-	int           rv = nng_aio_result(l->tx_aio);
-	gri_link_msg *m;
+	gri_link *l  = arg;
+	int       rv = nng_aio_result(l->tx_aio);
+	bool      more, idle_note = false;
 
 	if (rv == 0) {
 		l->fly_off += nng_aio_count(l->tx_aio);
@@ -180,15 +224,26 @@ link_tx_cb(void *arg)
 			return;
 		}
 	}
-	m = (gri_link_msg *) gri_msg_alloc(sizeof(*m),
-	                                   l->base_id + GRI_LINK_SENT);
-	if (m == NULL) {
-		link_post_error(l, GORUMS_ENOMEM);
-		return;
+	pthread_mutex_lock(&l->tx_mtx);
+	if (rv != 0) {
+		l->tx_failed = true;
+		l->in_flight = false;
+		more         = false;
+	} else if ((more = l->pend_len > 0)) {
+		link_tx_swap_locked(l); /* what queued meanwhile, at once */
+	} else {
+		l->in_flight = false;
+		idle_note    = l->want_idle;
+		l->want_idle = false;
 	}
-	m->epoch = l->epoch;
-	m->err   = rv != 0 ? gri_err_from_nng(rv) : GORUMS_OK;
-	gri_actor_send(l->owner, &m->hdr);
+	pthread_mutex_unlock(&l->tx_mtx);
+	if (rv != 0) {
+		link_post_error(l, gri_err_from_nng(rv));
+	} else if (more) {
+		link_tx_start(l);
+	} else if (idle_note) {
+		link_post_sent(l);
+	}
 }
 
 gorums_err
@@ -209,9 +264,10 @@ gri_link_alloc(gri_link **lp, nng_stream *stream, gri_actor *owner,
 	l->epoch     = epoch;
 	l->max_frame = max_frame;
 	l->rx_cap    = LINK_RX_MIN;
-	em           = (gri_link_msg *) gri_msg_alloc(sizeof(gri_link_msg),
-	                                              base_id + GRI_LINK_ERROR);
-	l->rx_buf    = malloc(l->rx_cap);
+	pthread_mutex_init(&l->tx_mtx, NULL);
+	em        = (gri_link_msg *) gri_msg_alloc(sizeof(gri_link_msg),
+	                                           base_id + GRI_LINK_ERROR);
+	l->rx_buf = malloc(l->rx_cap);
 	if (em == NULL || l->rx_buf == NULL) {
 		rv = NNG_ENOMEM;
 		goto fail;
@@ -234,6 +290,7 @@ fail:
 	}
 	free(l->rx_buf);
 	nng_stream_free(stream);
+	pthread_mutex_destroy(&l->tx_mtx);
 	free(l);
 	return (gri_err_from_nng(rv));
 }
@@ -261,37 +318,31 @@ link_grow(uint8_t **buf, size_t *cap, size_t need)
 uint8_t *
 gri_link_reserve(gri_link *l, size_t len)
 {
-	if (l->closed ||
-	    !link_grow(&l->pend, &l->pend_cap, l->pend_len + len)) {
+	if (l->closed) {
 		return (NULL);
 	}
-	return (l->pend + l->pend_len);
-}
-
-static void
-link_flush(gri_link *l)
-{
-	uint8_t *b = l->fly;
-	size_t   c = l->fly_cap;
-
-	/* Swap buffers: the pending one goes out, the old one refills. */
-	l->fly       = l->pend;
-	l->fly_cap   = l->pend_cap;
-	l->fly_len   = l->pend_len;
-	l->fly_off   = 0;
-	l->pend      = b;
-	l->pend_cap  = c;
-	l->pend_len  = 0;
-	l->in_flight = true;
-	link_tx_start(l);
+	pthread_mutex_lock(&l->tx_mtx);
+	if (l->tx_failed ||
+	    !link_grow(&l->pend, &l->pend_cap, l->pend_len + len)) {
+		pthread_mutex_unlock(&l->tx_mtx);
+		return (NULL);
+	}
+	return (l->pend + l->pend_len); /* still locked: commit unlocks */
 }
 
 void
 gri_link_commit(gri_link *l, size_t len)
 {
+	bool start = false;
+
 	l->pend_len += len;
-	if (!l->in_flight && !l->closed) {
-		link_flush(l);
+	if (!l->in_flight) {
+		link_tx_swap_locked(l);
+		start = true;
+	}
+	pthread_mutex_unlock(&l->tx_mtx);
+	if (start) {
+		link_tx_start(l); /* outside the lock: no lock across I/O */
 	}
 }
 
@@ -311,20 +362,33 @@ gri_link_send(gri_link *l, const uint8_t *frame, size_t len)
 gorums_err
 gri_link_sent(gri_link *l, gri_link_msg *m)
 {
-	l->in_flight = false;
-	if (m->err != GORUMS_OK) {
-		return (m->err);
-	}
-	if (l->pend_len > 0 && !l->closed) {
-		link_flush(l);
-	}
-	return (GORUMS_OK);
+	(void) l;
+	return (m->err);
 }
 
 bool
-gri_link_idle(const gri_link *l)
+gri_link_idle(gri_link *l)
 {
-	return (!l->in_flight && l->pend_len == 0);
+	bool idle;
+
+	pthread_mutex_lock(&l->tx_mtx);
+	idle = !l->in_flight && l->pend_len == 0;
+	pthread_mutex_unlock(&l->tx_mtx);
+	return (idle);
+}
+
+void
+gri_link_want_idle(gri_link *l)
+{
+	bool now;
+
+	pthread_mutex_lock(&l->tx_mtx);
+	now          = !l->in_flight && l->pend_len == 0;
+	l->want_idle = !now;
+	pthread_mutex_unlock(&l->tx_mtx);
+	if (now) {
+		link_post_sent(l);
+	}
 }
 
 void
@@ -357,6 +421,7 @@ gri_link_free(gri_link *l)
 	free(l->rx_buf);
 	free(l->pend);
 	free(l->fly);
+	pthread_mutex_destroy(&l->tx_mtx);
 	gri_actor_unref(l->owner);
 	free(l);
 }

@@ -6,16 +6,18 @@
  * prefix, capped at max_frame) and posts each frame to the owner actor as a
  * gri_link_msg. Writes are queued by the owner into a pending buffer;
  * while one write is in flight, later frames accumulate and go out
- * together in the next single write (coalescing).
+ * together in the next single write (coalescing), which the send callback
+ * starts itself.
  *
  * Threads. nng runs the aio callbacks on its own threads; they only cut
- * frames, copy them into messages and post them (nng callbacks only
- * enqueue). Every other function is for the owner actor's behaviours.
+ * frames, copy them into messages and post them, or start the next write
+ * (nng callbacks only enqueue). Every other function is for the owner
+ * actor's behaviours.
  *
  * Events to the owner (gri_link_msg.hdr.id = base_id + offset):
  *   GRI_LINK_FRAME  one complete frame in data[0..len) (not yet decoded)
- *   GRI_LINK_SENT   the write in flight finished; call gri_link_sent
- *   GRI_LINK_ERROR  the stream failed (err): reading has stopped; the owner
+ *   GRI_LINK_SENT   everything queued is written, after gri_link_want_idle
+ *   GRI_LINK_ERROR  the stream failed (err), reading or writing: the owner
  *                   closes the link
  * Each carries the link's epoch, so events of a link that the owner has
  * already replaced can be recognised and ignored.
@@ -62,29 +64,34 @@ uint64_t gri_link_epoch(const gri_link *l);
 
 /*
  * gri_link_reserve returns space for a frame of len bytes at the end of the
- * pending write buffer; the owner encodes into it and calls gri_link_commit.
- * NULL if out of memory or the link is closed.
+ * pending write buffer; the owner encodes into it and must then call
+ * gri_link_commit (the buffer is locked against the send callback in
+ * between, so encode promptly and do nothing else). NULL if out of memory,
+ * the link is closed or its writes failed; then nothing is locked.
  */
 uint8_t *gri_link_reserve(gri_link *l, size_t len);
 
 /*
- * gri_link_commit queues the reserved len bytes and starts a write if none
- * is in flight.
+ * gri_link_commit queues len of the reserved bytes (0 to drop them) and
+ * starts a write if none is in flight.
  */
 void gri_link_commit(gri_link *l, size_t len);
 
 /* gri_link_send copies a whole frame and commits it. */
 gorums_err gri_link_send(gri_link *l, const uint8_t *frame, size_t len);
 
-/*
- * gri_link_sent handles GRI_LINK_SENT: the in-flight buffer is free again,
- * and whatever accumulated meanwhile is written now. Returns the write's
- * result (an error means the stream is broken: close the link).
- */
+/* gri_link_sent returns the result a GRI_LINK_SENT event carries. */
 gorums_err gri_link_sent(gri_link *l, gri_link_msg *m);
 
 /* gri_link_idle is true when nothing is queued or in flight. */
-bool gri_link_idle(const gri_link *l);
+bool gri_link_idle(gri_link *l);
+
+/*
+ * gri_link_want_idle asks for one GRI_LINK_SENT event once nothing is
+ * queued or in flight (at once if that is so now), e.g. to close after
+ * the last reply is written.
+ */
+void gri_link_want_idle(gri_link *l);
 
 /*
  * gri_link_close closes the stream: operations in flight are aborted and
