@@ -32,10 +32,12 @@
 #include <ck_ring.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "src/pool.h"
+#include "src/spin.h"
 #include "src/tsan.h"
 
 #define SCHED_RING_SIZE      256 /* per worker; power of two */
@@ -93,8 +95,12 @@ struct gri_sched {
 static pthread_mutex_t shared_mtx = PTHREAD_MUTEX_INITIALIZER;
 static gri_sched      *shared_sched;
 
-/* The worker the calling thread is, if any. */
+/* The worker the calling thread is, if any (or its helper record). */
 static _Thread_local sched_worker *sched_self;
+
+/* A helping thread's worker record: no ring (ring_buf NULL), so what it
+ * would queue goes to the inject queue; only its run-next slot is its own. */
+static _Thread_local sched_worker sched_helper;
 
 static uint64_t
 sched_now_ns(void)
@@ -108,7 +114,8 @@ sched_now_ns(void)
 bool
 gri_sched_on_worker(const gri_sched *s)
 {
-	return (sched_self != NULL && sched_self->sched == s);
+	return (sched_self != NULL && sched_self->sched == s &&
+	        sched_self != &sched_helper);
 }
 
 int
@@ -198,7 +205,8 @@ sched_inject_pop(gri_sched *s)
 static void
 sched_push_ring(sched_worker *w, gri_actor *a)
 {
-	if (!ck_ring_enqueue_spmc(&w->ring, w->ring_buf, a)) {
+	if (w->ring_buf == NULL ||
+	    !ck_ring_enqueue_spmc(&w->ring, w->ring_buf, a)) {
 		sched_inject(w->sched, a);
 		return;
 	}
@@ -269,7 +277,8 @@ sched_find_work(sched_worker *w)
 		return (a);
 	}
 	w->runnext_streak = 0;
-	if (ck_ring_dequeue_spmc(&w->ring, w->ring_buf, &a)) {
+	if (w->ring_buf != NULL &&
+	    ck_ring_dequeue_spmc(&w->ring, w->ring_buf, &a)) {
 		return (a);
 	}
 	if (w->runnext != NULL) {
@@ -291,7 +300,7 @@ sched_spin(sched_worker *w)
 	gri_actor *a = NULL;
 	uint64_t   start;
 
-	if (s->spin_ns <= 0) {
+	if (s->spin_ns <= 0 || !gri_spin_enter()) {
 		return (NULL);
 	}
 	atomic_fetch_add(&s->nspinning, 1);
@@ -307,10 +316,11 @@ sched_spin(sched_worker *w)
 		    sched_now_ns() - start > (uint64_t) s->spin_ns) {
 			break;
 		}
-		ck_pr_stall();
+		gri_spin_pause();
 	}
 	/* The last spinner to find work hands the watch on if more work is
 	 * already waiting, so a parked worker helps with it. */
+	gri_spin_leave();
 	if (atomic_fetch_sub(&s->nspinning, 1) == 1 && a != NULL &&
 	    sched_has_work(s)) {
 		sched_notify(s);
@@ -338,6 +348,86 @@ sched_park(sched_worker *w)
 	pthread_mutex_unlock(&s->park_mtx);
 }
 
+/* sched_run runs a's batch on w and puts it back or lets it go. */
+static void
+sched_run(sched_worker *w, gri_actor *a)
+{
+	if (gri_actor_run(a, w->sched->batch)) {
+		sched_push_ring(w, a);
+	} else {
+		/* Marked empty: drop the scheduling reference. */
+		gri_actor_unref(a);
+	}
+}
+
+bool
+gri_sched_help_begin(gri_sched *s)
+{
+	if (sched_self != NULL) {
+		return (false);
+	}
+	memset(&sched_helper, 0, sizeof(sched_helper));
+	sched_helper.sched = s;
+	sched_helper.index = -1;
+	sched_helper.rng   = (uint64_t) (uintptr_t) &sched_helper | 1;
+	sched_self         = &sched_helper;
+	atomic_fetch_add(&s->nspinning, 1);
+	return (true);
+}
+
+bool
+gri_sched_help_until(gri_sched *s, bool (*done)(void *), void *arg,
+                     int64_t budget_ns)
+{
+	sched_worker *w = sched_self;
+	uint64_t      start;
+
+	if (w != &sched_helper || w->sched != s) {
+		return (done(arg));
+	}
+	/* Run what is queued; spin for more only with a spinning slot. */
+	bool spinning = false;
+	start         = sched_now_ns();
+	for (unsigned i = 1; !done(arg); i++) {
+		gri_actor *a = sched_find_work(w);
+		if (a != NULL) {
+			sched_run(w, a);
+			continue;
+		}
+		if (!spinning && !(spinning = gri_spin_enter())) {
+			break;
+		}
+		if (i % 64 == 0 &&
+		    sched_now_ns() - start > (uint64_t) budget_ns) {
+			break;
+		}
+		gri_spin_pause();
+	}
+	if (spinning) {
+		gri_spin_leave();
+	}
+	return (done(arg));
+}
+
+void
+gri_sched_help_end(gri_sched *s)
+{
+	sched_worker *w = sched_self;
+
+	if (w != &sched_helper || w->sched != s) {
+		return;
+	}
+	sched_self = NULL;
+	if (w->runnext != NULL) {
+		sched_inject(s, w->runnext);
+		w->runnext = NULL;
+	}
+	/* The last spinner leaving with work queued wakes a worker for it. */
+	if (atomic_fetch_sub(&s->nspinning, 1) == 1 && sched_has_work(s)) {
+		sched_notify(s);
+	}
+}
+
 static void *
 sched_worker_main(void *arg)
 {
@@ -351,12 +441,7 @@ sched_worker_main(void *arg)
 			sched_park(w);
 			continue;
 		}
-		if (gri_actor_run(a, s->batch)) {
-			sched_push_ring(w, a);
-		} else {
-			/* Marked empty: drop the scheduling reference. */
-			gri_actor_unref(a);
-		}
+		sched_run(w, a);
 	}
 	sched_self = NULL;
 	return (NULL);

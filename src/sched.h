@@ -89,6 +89,32 @@ int gri_sched_nthreads(const gri_sched *s);
  */
 void gri_sched_schedule(gri_sched *s, gri_actor *a);
 
+/*
+ * gri_sched_help_begin makes the calling thread, which must not be a
+ * worker, a temporary helper of s: until gri_sched_help_end, an actor that
+ * a behaviour run on it schedules runs next on it, and
+ * gri_sched_help_until runs queued actors on it. A thread that would wait
+ * for an actor's answer anyway (a blocking call) thus does the hand-offs
+ * on its call's path itself instead of waking workers for them. A helper
+ * counts as a spinning worker, so senders do not wake parked workers for
+ * work it will take. Returns false (and does nothing) on a worker thread
+ * or if the thread already helps.
+ */
+bool gri_sched_help_begin(gri_sched *s);
+
+/*
+ * gri_sched_help_until runs actors of s on the helping thread until
+ * done(arg) is true (returns true) or budget_ns passed (returns false).
+ */
+bool gri_sched_help_until(gri_sched *s, bool (*done)(void *), void *arg,
+                          int64_t budget_ns);
+
+/*
+ * gri_sched_help_end ends helping: work the helper held goes back to the
+ * pool, and a parked worker is woken if work is waiting.
+ */
+void gri_sched_help_end(gri_sched *s);
+
 /* gri_sched_on_worker is true if the calling thread is one of s's workers. */
 bool gri_sched_on_worker(const gri_sched *s);
 

@@ -8,6 +8,8 @@
 #include "actors/node/node.h"
 #include "src/client/call_impl.h"
 #include "src/pool.h"
+#include "src/sched.h"
+#include "src/spin.h"
 
 gorums_call *
 gri_call_alloc(void)
@@ -129,19 +131,46 @@ gorums_call_done(gorums_call *c)
 	return (atomic_load_explicit(&c->done, memory_order_acquire));
 }
 
+static bool
+call_done_fn(void *arg)
+{
+	return (gorums_call_done(arg));
+}
+
+bool
+gri_call_help(gorums_call *c)
+{
+	gri_sched *s = c->node != NULL ? c->node->base.sched : NULL;
+
+	if (s == NULL || c->spin_ns <= 0) {
+		return (gorums_call_done(c));
+	}
+	return (gri_sched_help_until(s, call_done_fn, c, c->spin_ns));
+}
+
 gorums_err
 gorums_call_wait(gorums_call *c)
 {
-	/* Spin first: the answer usually comes within a round trip, and
-	 * parking costs a ~20 us wake-up. */
-	if (!gorums_call_done(c) && c->spin_ns > 0) {
-		uint64_t start = gri_clock_ns();
-		for (unsigned i = 1; !gorums_call_done(c); i++) {
-			if (i % 64 == 0 &&
-			    gri_clock_ns() - start > (uint64_t) c->spin_ns) {
-				break;
+	gri_sched *s = c->node != NULL ? c->node->base.sched : NULL;
+
+	/* Before parking, help the runtime for a while: the answer usually
+	 * comes within a round trip, and running its hand-offs here costs
+	 * less than a ~20 us wake-up of a parked worker and of this thread. */
+	if (!gorums_call_done(c) && s != NULL && c->spin_ns > 0) {
+		if (gri_sched_help_begin(s)) {
+			(void) gri_call_help(c);
+			gri_sched_help_end(s);
+		} else {
+			/* On a worker (a misuse) or helping already: spin. */
+			uint64_t start = gri_clock_ns();
+			for (unsigned i = 1; !gorums_call_done(c); i++) {
+				if (i % 64 == 0 &&
+				    gri_clock_ns() - start >
+				        (uint64_t) c->spin_ns) {
+					break;
+				}
+				gri_spin_pause();
 			}
-			ck_pr_stall();
 		}
 	}
 	if (!gorums_call_done(c)) {

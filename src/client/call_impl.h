@@ -85,4 +85,11 @@ gorums_err gri_call_arm_deadline(gorums_call *c, int timeout_ms,
  */
 void gri_call_disarm_deadline(gorums_call *c);
 
+/*
+ * gri_call_help runs the runtime's actors on the calling thread, which
+ * must be helping (gri_sched_help_begin on c's pool), until c is done or
+ * its spin budget is used up; returns whether it is done.
+ */
+bool gri_call_help(gorums_call *c);
+
 #endif /* GRI_CALL_IMPL_H */

@@ -6,6 +6,7 @@
 #include "actors/node/node.h"
 #include "gorums/call.h"
 #include "src/client/call_impl.h"
+#include "src/sched.h"
 #include "src/wire/wire.h"
 
 gorums_err
@@ -42,9 +43,21 @@ gorums_rpc(gorums_node *n, uint32_t method, const ProtobufCMessage *req,
 {
 	gorums_call *c;
 	gorums_err   rv;
+	gri_sched   *s = n != NULL ? n->base.sched : NULL;
+	bool         helping;
 
+	/* Help from before the send, so that the node actor runs on this
+	 * thread (and writes the request) instead of waking a worker. */
+	helping =
+	    s != NULL && n->opts.wait_spin_ns > 0 && gri_sched_help_begin(s);
 	rv = gorums_rpc_async(n, method, req, reply_desc, timeout_ms, NULL,
 	                      NULL, &c);
+	if (rv == GORUMS_OK && helping) {
+		(void) gri_call_help(c);
+	}
+	if (helping) {
+		gri_sched_help_end(s);
+	}
 	if (rv != GORUMS_OK) {
 		return (rv);
 	}

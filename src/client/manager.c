@@ -16,7 +16,7 @@
 #include "src/timer.h"
 #include "src/wire/wire.h"
 
-#define MGR_SPIN_WAIT_NS 50000 /* callers spin before parking */
+#define MGR_SPIN_WAIT_NS 200000 /* callers help/spin before parking */
 
 struct gorums_mgr {
 	/* Read-only after open. */

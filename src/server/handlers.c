@@ -35,6 +35,7 @@
  * zombie waits long.
  */
 #include "src/server/handlers.h"
+#include "src/spin.h"
 
 #include <ck_pr.h>
 #include <errno.h>
@@ -197,7 +198,7 @@ hpool_spin(gri_hpool *p)
 		    hpool_now_ns() - start > (uint64_t) p->spin_ns) {
 			break;
 		}
-		ck_pr_stall();
+		gri_spin_pause();
 	}
 	pthread_mutex_lock(&p->mtx);
 	p->nspinning--;
@@ -284,9 +285,10 @@ hpool_main(void *arg)
 	p->nstarting--;
 	while (!p->stopping) {
 		if ((t = hpool_pop(p)) == NULL && p->spin_ns > 0 &&
-		    p->nspinning < p->max_spinning) {
+		    p->nspinning < p->max_spinning && gri_spin_enter()) {
 			p->nspinning++;
 			t = hpool_spin(p);
+			gri_spin_leave();
 		}
 		if (t != NULL) {
 			pthread_mutex_unlock(&p->mtx);
