@@ -57,6 +57,22 @@ void gorums_mgr_close(gorums_mgr *m);
 gorums_err gorums_mgr_add_node(gorums_mgr *m, const char *addr,
                                gorums_node **np);
 
+/*
+ * gorums_mgr_add_node_id adds the server at addr under the caller's id
+ * (not 0) instead of one derived from the address. GORUMS_EEXIST if the
+ * address or the id is taken (adding the same address with the same id
+ * again returns GORUMS_OK and that node).
+ */
+gorums_err gorums_mgr_add_node_id(gorums_mgr *m, const char *addr, uint32_t id,
+                                  gorums_node **np);
+
+/*
+ * gorums_mgr_find_addr finds the node of addr (normalised first);
+ * GORUMS_ENOENT if none, GORUMS_EADDRINVAL if addr does not parse.
+ */
+gorums_err gorums_mgr_find_addr(gorums_mgr *m, const char *addr,
+                                gorums_node **np);
+
 /* gorums_mgr_node finds a node by id; GORUMS_ENOENT if none. */
 gorums_err gorums_mgr_node(gorums_mgr *m, uint32_t id, gorums_node **np);
 

@@ -195,25 +195,27 @@ mgr_node_id(const char *addr)
 	return (h != 0 ? h : 1);
 }
 
-gorums_err
-gorums_mgr_add_node(gorums_mgr *m, const char *addr, gorums_node **np)
+/*
+ * mgr_add adds addr (normalised) with id, or finds it: with want_new, an
+ * existing address is GORUMS_EEXIST; otherwise it is returned if its id
+ * matches. An id taken by another address is always GORUMS_EEXIST.
+ */
+static gorums_err
+mgr_add(gorums_mgr *m, const char *norm, uint32_t id, bool want_new,
+        gorums_node **np)
 {
-	char         norm[512];
-	gorums_err   rv;
-	uint32_t     id;
 	gorums_node *n;
+	gorums_err   rv;
 
-	if (addr == NULL || np == NULL) {
-		return (GORUMS_EINVAL);
-	}
-	if ((rv = mgr_normalise(addr, norm, sizeof(norm))) != GORUMS_OK) {
-		return (rv);
-	}
-	id = mgr_node_id(norm);
 	pthread_mutex_lock(&m->mtx);
 	for (size_t i = 0; i < m->nnodes; i++) {
-		/* Same address, or (rarely) two addresses with one id. */
-		if (m->nodes[i]->id == id) {
+		bool same_addr = strcmp(m->nodes[i]->addr, norm) == 0;
+		if (same_addr && !want_new && m->nodes[i]->id == id) {
+			*np = m->nodes[i];
+			pthread_mutex_unlock(&m->mtx);
+			return (GORUMS_OK);
+		}
+		if (same_addr || m->nodes[i]->id == id) {
 			pthread_mutex_unlock(&m->mtx);
 			return (GORUMS_EEXIST);
 		}
@@ -232,6 +234,62 @@ gorums_mgr_add_node(gorums_mgr *m, const char *addr, gorums_node **np)
 	if (rv == GORUMS_OK) {
 		m->nodes[m->nnodes++] = n;
 		*np                   = n;
+	}
+	pthread_mutex_unlock(&m->mtx);
+	return (rv);
+}
+
+gorums_err
+gorums_mgr_add_node(gorums_mgr *m, const char *addr, gorums_node **np)
+{
+	char       norm[512];
+	gorums_err rv;
+
+	if (m == NULL || addr == NULL || np == NULL) {
+		return (GORUMS_EINVAL);
+	}
+	if ((rv = mgr_normalise(addr, norm, sizeof(norm))) != GORUMS_OK) {
+		return (rv);
+	}
+	return (mgr_add(m, norm, mgr_node_id(norm), true, np));
+}
+
+gorums_err
+gorums_mgr_add_node_id(gorums_mgr *m, const char *addr, uint32_t id,
+                       gorums_node **np)
+{
+	char       norm[512];
+	gorums_err rv;
+
+	if (m == NULL || addr == NULL || np == NULL || id == 0) {
+		return (GORUMS_EINVAL);
+	}
+	if ((rv = mgr_normalise(addr, norm, sizeof(norm))) != GORUMS_OK) {
+		return (rv);
+	}
+	return (mgr_add(m, norm, id, false, np));
+}
+
+gorums_err
+gorums_mgr_find_addr(gorums_mgr *m, const char *addr, gorums_node **np)
+{
+	char       norm[512];
+	gorums_err rv;
+
+	if (m == NULL || addr == NULL || np == NULL) {
+		return (GORUMS_EINVAL);
+	}
+	if ((rv = mgr_normalise(addr, norm, sizeof(norm))) != GORUMS_OK) {
+		return (rv);
+	}
+	rv = GORUMS_ENOENT;
+	pthread_mutex_lock(&m->mtx);
+	for (size_t i = 0; i < m->nnodes; i++) {
+		if (strcmp(m->nodes[i]->addr, norm) == 0) {
+			*np = m->nodes[i];
+			rv  = GORUMS_OK;
+			break;
+		}
 	}
 	pthread_mutex_unlock(&m->mtx);
 	return (rv);
