@@ -72,8 +72,9 @@ typedef struct pool_obj {
 
 /* A batch on the global list: its first object heads the chain. */
 typedef struct pool_batch {
-	pool_obj           obj;  /* first object, links the batch's chain */
-	struct pool_batch *next; /* next batch on the global list */
+	pool_obj           obj;   /* first object, links the batch's chain */
+	struct pool_batch *next;  /* next batch on the global list */
+	unsigned           count; /* objects in the chain */
 } pool_batch;
 
 /* Per-thread cache: touched only by its own thread. */
@@ -126,6 +127,7 @@ pool_give_batch(pool_cache *pc, int c)
 	last->next = NULL;
 
 	pool_batch *b = (pool_batch *) first;
+	b->count      = POOL_BATCH;
 	pthread_mutex_lock(&pool_global[c].mtx);
 	b->next                = pool_global[c].batches;
 	pool_global[c].batches = b;
@@ -146,6 +148,7 @@ pool_thread_exit(void *arg)
 		/* A partial batch is still a valid chain for the list. */
 		if (pc->count[c] > 0) {
 			pool_batch *b = (pool_batch *) pc->head[c];
+			b->count      = pc->count[c];
 			pthread_mutex_lock(&pool_global[c].mtx);
 			b->next                = pool_global[c].batches;
 			pool_global[c].batches = b;
@@ -195,15 +198,11 @@ gri_pool_alloc(size_t size)
 			return (
 			    pool_malloc((size_t) 1 << (c + POOL_MIN_SHIFT)));
 		}
-		/* Count the chain: a batch from an exiting thread may be
-		 * partial. */
-		o          = &b->obj;
-		unsigned n = 0;
-		for (pool_obj *p = o; p != NULL; p = p->next) {
-			n++;
-		}
+		/* The count travels with the batch: walking the chain to
+		 * count it would touch every object (cache misses). */
+		o            = &b->obj;
 		pc->head[c]  = o;
-		pc->count[c] = n;
+		pc->count[c] = b->count;
 	}
 	pc->head[c] = o->next;
 	pc->count[c]--;

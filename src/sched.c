@@ -151,12 +151,19 @@ sched_notify(gri_sched *s)
 	    atomic_load(&s->nsleeping) == 0) {
 		return;
 	}
+	bool wake = false;
 	pthread_mutex_lock(&s->park_mtx);
 	if (s->wakeups < atomic_load(&s->nsleeping)) {
 		s->wakeups++;
-		pthread_cond_signal(&s->park_cv);
+		wake = true;
 	}
 	pthread_mutex_unlock(&s->park_mtx);
+	/* Signal after unlocking, or the woken worker blocks at once on the
+	 * mutex we still hold (an extra context switch). The parker re-checks
+	 * wakeups under the mutex, so no wake-up is lost. */
+	if (wake) {
+		pthread_cond_signal(&s->park_cv);
+	}
 }
 
 static void
@@ -201,16 +208,22 @@ sched_inject_pop(gri_sched *s)
 	return (a);
 }
 
-/* sched_push_ring queues a on w's ring (owner only), or injects if full. */
+/*
+ * sched_push_ring queues a on w's ring (owner only), or injects if full.
+ * With quiet set, no parked worker is woken for it: the caller will run it
+ * next itself (waking another would only have it steal the actor away).
+ */
 static void
-sched_push_ring(sched_worker *w, gri_actor *a)
+sched_push_ring(sched_worker *w, gri_actor *a, bool quiet)
 {
 	if (w->ring_buf == NULL ||
 	    !ck_ring_enqueue_spmc(&w->ring, w->ring_buf, a)) {
 		sched_inject(w->sched, a);
 		return;
 	}
-	sched_notify(w->sched);
+	if (!quiet) {
+		sched_notify(w->sched);
+	}
 }
 
 void
@@ -227,7 +240,7 @@ gri_sched_schedule(gri_sched *s, gri_actor *a)
 	gri_actor *old = w->runnext;
 	w->runnext     = a;
 	if (old != NULL) {
-		sched_push_ring(w, old);
+		sched_push_ring(w, old, false);
 	}
 }
 
@@ -353,7 +366,11 @@ static void
 sched_run(sched_worker *w, gri_actor *a)
 {
 	if (gri_actor_run(a, w->sched->batch)) {
-		sched_push_ring(w, a);
+		/* More to do. Alone on our ring and with no run-next actor,
+		 * it is what we run next anyway: no one needs waking. */
+		sched_push_ring(w, a,
+		                w->runnext == NULL && w->ring_buf != NULL &&
+		                    ck_ring_size(&w->ring) == 0);
 	} else {
 		/* Marked empty: drop the scheduling reference. */
 		gri_actor_unref(a);
