@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "actors/qcall/qcall.h"
 #include "src/client/call_impl.h"
 #include "src/errors_nng.h"
 #include "src/wire/wire.h"
@@ -36,11 +37,8 @@ typedef struct node_call_msg {
 	uint8_t      frame[];
 } node_call_msg;
 
-typedef struct node_cancel_msg {
-	gri_msg      hdr;
-	gorums_call *call; /* holds a reference */
-	gorums_err   err;
-} node_cancel_msg;
+/* NODE_CANCEL and NODE_CLOSE carry a gri_cancel_msg (call_impl.h). */
+typedef gri_cancel_msg node_cancel_msg;
 
 typedef struct node_dialed_msg {
 	gri_msg     hdr;
@@ -54,12 +52,19 @@ node_ewma(uint64_t avg, uint64_t sample)
 	return (avg == 0 ? sample : (avg * 7 + sample) / 8);
 }
 
-/* node_finish completes c, drops its deadline and the caller's ref. */
+/*
+ * node_finish ends c (or, for a quorum call's sub-call, tells its quorum
+ * call), drops its deadline and the reference the node held.
+ */
 static void
 node_finish(gorums_call *c, gorums_err err, ProtobufCMessage *reply)
 {
-	gri_call_complete(c, err, reply);
-	gri_call_disarm_deadline(c);
+	if (c->sink != NULL) {
+		gri_qcall_deliver(c, err, NULL, 0);
+	} else {
+		gri_call_complete(c, err, reply);
+		gri_call_disarm_deadline(c);
+	}
 	gri_call_unref(c);
 }
 
@@ -342,9 +347,15 @@ node_on_cancel(gorums_node *n, node_cancel_msg *m)
 		(void) gri_idmap_del(&n->pending, c->msg_id);
 		atomic_fetch_sub_explicit(&n->npending, 1,
 		                          memory_order_relaxed);
-		gri_call_complete(c, m->err, NULL);
-		gri_call_disarm_deadline(c);
+		if (c->sink == NULL) {
+			gri_call_complete(c, m->err, NULL);
+			gri_call_disarm_deadline(c);
+		}
+		/* A sub-call's quorum call ended already: just forget it. */
 		gri_call_unref(c); /* the routing entry's reference */
+	} else if (c->sink != NULL) {
+		/* Not sent yet: its NODE_CALL will see done and drop it. */
+		atomic_store(&c->done, true);
 	} else {
 		/* Not sent yet (its NODE_CALL will see done) or a one-way
 		 * still queued; completing it now is what the caller asked. */
@@ -382,6 +393,11 @@ node_on_frame(gorums_node *n, gri_link_msg *lm)
 	if (f.hdr.kind == GRI_WIRE_ERROR) {
 		err = f.hdr.status != 0 ? (gorums_err) f.hdr.status
 		                        : GORUMS_EINTERNAL;
+	} else if (c->sink != NULL) {
+		/* The quorum call unpacks it, into its own arena. */
+		gri_qcall_deliver(c, GORUMS_OK, f.payload, f.payload_len);
+		gri_call_unref(c);
+		return;
 	} else if (c->reply_desc != NULL) {
 		err = gri_wire_unpack(c->reply_desc, NULL, f.payload,
 		                      f.payload_len, &reply);
@@ -480,17 +496,6 @@ node_call_drop(gri_msg *m)
 }
 
 static void
-node_cancel_drop(gri_msg *m)
-{
-	node_cancel_msg *cm = (node_cancel_msg *) m;
-
-	if (cm->call != NULL) {
-		gri_call_complete(cm->call, GORUMS_ECLOSED, NULL);
-		gri_call_unref(cm->call);
-	}
-}
-
-static void
 node_stop(gri_actor *self)
 {
 	gorums_node *n = (gorums_node *) self;
@@ -584,35 +589,26 @@ node_next_id(gorums_node *n)
 	return (id);
 }
 
-static void
-node_expiry_cb(void *arg)
+void
+gri_node_prepare_call(gorums_node *n, gorums_call *c, int kind)
 {
-	gorums_call *c = arg;
-
-	/* Timer thread: the message and the deadline's reference go to the
-	 * node, which completes the call if it is still pending. */
-	c->expiry->drop = node_cancel_drop;
-	gri_actor_send(&c->node->base, c->expiry);
-}
-
-static gri_msg *
-node_alloc_expiry(gorums_call *c)
-{
-	node_cancel_msg *m =
-	    (node_cancel_msg *) gri_msg_alloc(sizeof(*m), NODE_CANCEL);
-
-	if (m != NULL) {
-		m->call = c;
-		m->err  = GORUMS_ETIMEDOUT;
-	}
-	return (&m->hdr);
+	c->node      = n;
+	c->msg_id    = node_next_id(n);
+	c->oneway    = kind == GRI_WIRE_ONEWAY;
+	c->timer     = n->timer;
+	c->spin_ns   = n->opts.wait_spin_ns;
+	c->completer = &n->base;
+	c->cancel_id = NODE_CANCEL;
 }
 
 gorums_err
-gri_node_start_call(gorums_node *n, gorums_call *c, int kind, uint32_t method,
-                    const ProtobufCMessage *req, int timeout_ms)
+gri_node_send_call(gorums_node *n, gorums_call *c, uint32_t method,
+                   const ProtobufCMessage *req, int timeout_ms)
 {
-	gri_wire_hdr   h = {.kind = (gri_wire_kind) kind, .method_id = method};
+	gri_wire_hdr   h = {.kind =
+                              c->oneway ? GRI_WIRE_ONEWAY : GRI_WIRE_REQUEST,
+	                    .msg_id    = c->msg_id,
+	                    .method_id = method};
 	node_call_msg *m;
 	size_t         size, len;
 	gorums_err     rv;
@@ -620,8 +616,7 @@ gri_node_start_call(gorums_node *n, gorums_call *c, int kind, uint32_t method,
 	if (atomic_load_explicit(&n->closed, memory_order_relaxed)) {
 		return (GORUMS_ECLOSED);
 	}
-	h.msg_id = node_next_id(n);
-	size     = gri_wire_msg_size(0, NULL, req);
+	size = gri_wire_msg_size(0, NULL, req);
 	if (size > n->opts.max_frame) {
 		return (GORUMS_EMSGSIZE);
 	}
@@ -634,14 +629,8 @@ gri_node_start_call(gorums_node *n, gorums_call *c, int kind, uint32_t method,
 		gri_msg_free(&m->hdr);
 		return (rv);
 	}
-	c->node     = n;
-	c->msg_id   = h.msg_id;
-	c->oneway   = kind == GRI_WIRE_ONEWAY;
-	c->timer    = n->timer;
-	c->spin_ns  = n->opts.wait_spin_ns;
 	c->start_ns = gri_clock_ns();
-	if ((rv = gri_call_arm_deadline(c, timeout_ms, node_expiry_cb,
-	                                node_alloc_expiry)) != GORUMS_OK) {
+	if ((rv = gri_call_arm_deadline(c, timeout_ms)) != GORUMS_OK) {
 		gri_msg_free(&m->hdr);
 		return (rv);
 	}
@@ -653,26 +642,12 @@ gri_node_start_call(gorums_node *n, gorums_call *c, int kind, uint32_t method,
 	return (GORUMS_OK);
 }
 
-static void
-node_post(gorums_node *n, uint32_t id, gorums_call *c, gorums_err err)
+gorums_err
+gri_node_start_call(gorums_node *n, gorums_call *c, int kind, uint32_t method,
+                    const ProtobufCMessage *req, int timeout_ms)
 {
-	node_cancel_msg *m = (node_cancel_msg *) gri_msg_alloc(sizeof(*m), id);
-
-	if (m == NULL) {
-		return; /* XXX: a cancel lost to memory; the deadline remains
-		         */
-	}
-	gri_call_ref(c);
-	m->call     = c;
-	m->err      = err;
-	m->hdr.drop = node_cancel_drop;
-	gri_actor_send(&n->base, &m->hdr);
-}
-
-void
-gri_node_cancel(gorums_node *n, gorums_call *c, gorums_err err)
-{
-	node_post(n, NODE_CANCEL, c, err);
+	gri_node_prepare_call(n, c, kind);
+	return (gri_node_send_call(n, c, method, req, timeout_ms));
 }
 
 void
@@ -685,6 +660,14 @@ gri_node_on_free(gorums_node *n, gorums_call *done)
 void
 gri_node_close(gorums_node *n, gorums_call *done)
 {
+	gri_msg *m;
+
 	atomic_store_explicit(&n->closed, true, memory_order_relaxed);
-	node_post(n, NODE_CLOSE, done, GORUMS_ECLOSED);
+	done->cancel_id = NODE_CLOSE;
+	if ((m = gri_cancel_msg_alloc(done, GORUMS_ECLOSED)) == NULL) {
+		/* XXX: without memory the node is closed by its stop. */
+		gri_call_complete(done, GORUMS_ENOMEM, NULL);
+		return;
+	}
+	gri_actor_send(&n->base, m);
 }

@@ -85,6 +85,21 @@ gorums_err gri_node_alloc(gorums_node **np, gri_sched *sched, gri_timer *timer,
                           const gri_node_opts *opts);
 
 /*
+ * gri_node_prepare_call sets c's routing fields for n (node, message id,
+ * completer) without sending anything: a quorum call prepares every
+ * sub-call before the first is sent, so that its actor may route cancels
+ * for any of them at any time. Any thread.
+ */
+void gri_node_prepare_call(gorums_node *n, gorums_call *c, int kind);
+
+/*
+ * gri_node_send_call encodes req for prepared call c and hands it to the
+ * node actor (see gri_node_start_call).
+ */
+gorums_err gri_node_send_call(gorums_node *n, gorums_call *c, uint32_t method,
+                              const ProtobufCMessage *req, int timeout_ms);
+
+/*
  * gri_node_start_call encodes req as a frame of the given kind (request
  * or one-way) for method, and hands it and c to the node actor. c must
  * have its read-only fields set (node, reply_desc, cb, timer, spin). On
@@ -93,12 +108,6 @@ gorums_err gri_node_alloc(gorums_node **np, gri_sched *sched, gri_timer *timer,
 gorums_err gri_node_start_call(gorums_node *n, gorums_call *c, int kind,
                                uint32_t method, const ProtobufCMessage *req,
                                int timeout_ms);
-
-/*
- * gri_node_cancel asks the node actor to complete c with err if it is
- * still pending. Any thread.
- */
-void gri_node_cancel(gorums_node *n, gorums_call *c, gorums_err err);
 
 /*
  * gri_node_on_free makes the node complete done (and drop a reference to

@@ -19,6 +19,8 @@ gri_call_alloc(void)
 	if (c == NULL) {
 		return (NULL);
 	}
+	gri_arena_init(&c->arena);
+	atomic_init(&c->nreplies, 0);
 	atomic_init(&c->done, false);
 	atomic_init(&c->cancel_requested, false);
 	atomic_init(&c->refs, 1);
@@ -46,6 +48,17 @@ gri_call_unref(gorums_call *c)
 	if (c->reply != NULL) {
 		protobuf_c_message_free_unpacked(c->reply, NULL);
 	}
+	for (gri_watch *w = c->watchers; w != NULL; w = c->watchers) {
+		c->watchers = w->next;
+		gri_pool_free(w, sizeof(*w));
+	}
+	gri_arena_fini(&c->arena);
+	if (c->completer_ref) {
+		gri_actor_unref(c->completer);
+	}
+	if (c->sink != NULL) {
+		gri_actor_unref(c->sink);
+	}
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mtx);
 	gri_pool_free(c, sizeof(*c));
@@ -65,14 +78,94 @@ gri_call_complete(gorums_call *c, gorums_err err, ProtobufCMessage *reply)
 	/* seq_cst: releases result and reply, and orders the store before
 	 * the load of parked (Dekker with the waiter). */
 	atomic_store(&c->done, true);
-	if (atomic_load(&c->parked) > 0) {
+	gri_watch *fire = NULL;
+	if (atomic_load(&c->parked) > 0 || c->watchers != NULL) {
 		pthread_mutex_lock(&c->mtx);
+		fire        = c->watchers; /* done satisfies every watcher */
+		c->watchers = NULL;
 		pthread_cond_broadcast(&c->cv);
 		pthread_mutex_unlock(&c->mtx);
+	}
+	while (fire != NULL) {
+		gri_watch *w = fire;
+		fire         = w->next;
+		w->cb(c, w->arg);
+		gri_pool_free(w, sizeof(*w));
 	}
 	if (c->cb != NULL) {
 		c->cb(c, c->cb_arg);
 	}
+}
+
+void
+gri_call_publish_level(gorums_call *c, int level,
+                       const ProtobufCMessage *value)
+{
+	gri_watch *fire = NULL, **pp;
+
+	pthread_mutex_lock(&c->mtx);
+	if (level <= c->level) {
+		pthread_mutex_unlock(&c->mtx);
+		return;
+	}
+	c->level       = level;
+	c->level_value = value;
+	for (pp = &c->watchers; *pp != NULL;) {
+		gri_watch *w = *pp;
+		if (w->level <= level) {
+			*pp     = w->next;
+			w->next = fire;
+			fire    = w;
+		} else {
+			pp = &w->next;
+		}
+	}
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mtx);
+	while (fire != NULL) {
+		gri_watch *w = fire;
+		fire         = w->next;
+		w->cb(c, w->arg);
+		gri_pool_free(w, sizeof(*w));
+	}
+}
+
+static void
+cancel_msg_drop(gri_msg *m)
+{
+	gri_cancel_msg *cm = (gri_cancel_msg *) m;
+
+	if (cm->call != NULL) {
+		gri_call_complete(cm->call, GORUMS_ECLOSED, NULL);
+		gri_call_unref(cm->call);
+	}
+}
+
+gri_msg *
+gri_cancel_msg_alloc(gorums_call *c, gorums_err err)
+{
+	gri_cancel_msg *m =
+	    (gri_cancel_msg *) gri_msg_alloc(sizeof(*m), c->cancel_id);
+
+	if (m == NULL) {
+		return (NULL);
+	}
+	gri_call_ref(c);
+	m->call     = c;
+	m->err      = err;
+	m->hdr.drop = cancel_msg_drop;
+	return (&m->hdr);
+}
+
+static void
+call_expiry_cb(void *arg)
+{
+	gorums_call *c = arg;
+
+	/* Timer thread: only enqueue. The armed deadline's reference moves
+	 * with the message; the message already holds one, so drop ours. */
+	gri_actor_send(c->completer, c->expiry);
+	gri_call_unref(c);
 }
 
 static void
@@ -82,8 +175,7 @@ call_deadline_noop(void *arg)
 }
 
 gorums_err
-gri_call_arm_deadline(gorums_call *c, int timeout_ms, gri_timeout_cb on_expiry,
-                      gri_msg *(*alloc_expiry)(gorums_call *c))
+gri_call_arm_deadline(gorums_call *c, int timeout_ms)
 {
 	gorums_err rv;
 
@@ -91,17 +183,19 @@ gri_call_arm_deadline(gorums_call *c, int timeout_ms, gri_timeout_cb on_expiry,
 	if (timeout_ms <= 0) {
 		return (GORUMS_OK);
 	}
-	if ((c->expiry = alloc_expiry(c)) == NULL) {
+	if ((c->expiry = gri_cancel_msg_alloc(c, GORUMS_ETIMEDOUT)) == NULL) {
 		return (GORUMS_ENOMEM);
 	}
-	gri_timeout_init(&c->deadline, on_expiry, c);
+	gri_timeout_init(&c->deadline, call_expiry_cb, c);
 	gri_call_ref(c);
 	rv = gri_timer_schedule(c->timer, &c->deadline,
 	                        (uint64_t) timeout_ms * 1000000u, 0);
 	if (rv != GORUMS_OK) {
+		c->expiry->drop = NULL; /* never sent: it ends nothing */
 		gri_msg_free(c->expiry);
 		c->expiry = NULL;
-		gri_call_unref(c);
+		gri_call_unref(c); /* the message's */
+		gri_call_unref(c); /* the deadline's */
 	}
 	return (rv);
 }
@@ -113,10 +207,15 @@ gri_call_disarm_deadline(gorums_call *c)
 		return;
 	}
 	if (gri_timer_cancel(c->timer, &c->deadline)) {
-		/* It never fired: its message and reference are ours. */
-		gri_msg_free(c->expiry);
-		c->expiry = NULL;
-		gri_call_unref(c);
+		/* It never fired: its message and reference are ours. The
+		 * message's own reference goes with it (without its drop:
+		 * the call is ending anyway). */
+		gri_cancel_msg *m = (gri_cancel_msg *) c->expiry;
+		c->expiry         = NULL;
+		m->hdr.drop       = NULL;
+		gri_msg_free(&m->hdr);
+		gri_call_unref(c); /* the message's */
+		gri_call_unref(c); /* the deadline's */
 		return;
 	}
 	/* It fired: wait until its callback has posted the message (it only
@@ -151,7 +250,11 @@ gri_call_help(gorums_call *c)
 gorums_err
 gorums_call_wait(gorums_call *c)
 {
-	gri_sched *s = c->node != NULL ? c->node->base.sched : NULL;
+	/* Only while the call runs is its node certain to exist (a manager
+	 * closed since may have freed it). */
+	gri_sched *s = !gorums_call_done(c) && c->node != NULL
+	    ? c->node->base.sched
+	    : NULL;
 
 	/* Before parking, help the runtime for a while: the answer usually
 	 * comes within a round trip, and running its hand-offs here costs
@@ -188,11 +291,18 @@ gorums_call_wait(gorums_call *c)
 void
 gorums_call_cancel(gorums_call *c)
 {
+	gri_msg *m;
+
 	if (gorums_call_done(c) ||
 	    atomic_exchange(&c->cancel_requested, true)) {
 		return;
 	}
-	gri_node_cancel(c->node, c, GORUMS_ECANCELED);
+	if ((m = gri_cancel_msg_alloc(c, GORUMS_ECANCELED)) == NULL) {
+		/* XXX: lost to memory; the deadline, if any, still ends it. */
+		atomic_store(&c->cancel_requested, false);
+		return;
+	}
+	gri_actor_send(c->completer, m);
 }
 
 gorums_err

@@ -20,7 +20,24 @@
 #include <stdbool.h>
 
 #include "gorums/call.h"
+#include "gorums/quorum.h"
+#include "src/actor.h"
+#include "src/arena.h"
 #include "src/timer.h"
+
+/* A quorum call's record of one node, for gorums_qcall_node_status. */
+typedef struct gri_qstatus {
+	uint32_t   id;
+	gorums_err err; /* GORUMS_EBUSY until it answers */
+} gri_qstatus;
+
+/* A correctable call's watcher (gorums_qcall_watch), under the call's mtx. */
+typedef struct gri_watch {
+	struct gri_watch *next;
+	int               level;
+	gorums_call_cb    cb;
+	void             *arg;
+} gri_watch;
 
 struct gorums_call {
 	/* Set before the call is sent; read-only after. */
@@ -37,6 +54,29 @@ struct gorums_call {
 	/* The message the deadline posts, allocated when it is armed so that
 	 * expiry cannot fail; owned by the armed deadline. */
 	gri_msg *expiry;
+	/* The actor that completes the call, and the id of the cancel
+	 * message (gri_cancel_msg) it takes for cancel and expiry. With
+	 * completer_ref, the call holds a reference to it. */
+	gri_actor *completer;
+	uint32_t   cancel_id;
+	bool       completer_ref;
+	/* A sub-call of a quorum call: its node delivers the answer to this
+	 * actor (gri_qcall_deliver) instead of completing it. */
+	gri_actor *sink;
+	uint32_t   sink_idx;
+
+	/* Quorum calls. The arena is the completing actor's while the call
+	 * runs, and the user's (read only) after done. */
+	bool                    quorum;
+	gri_arena               arena;
+	gri_qstatus            *qstatus; /* nconfig entries, in the arena */
+	size_t                  nconfig;
+	atomic_size_t           nreplies;
+	const ProtobufCMessage *qresult; /* written before done */
+	/* Correctable: under mtx. */
+	int                     level;
+	const ProtobufCMessage *level_value;
+	gri_watch              *watchers;
 
 	/* Written once by the completer, before done is released. */
 	gorums_err        result;
@@ -49,6 +89,23 @@ struct gorums_call {
 	pthread_mutex_t mtx;
 	pthread_cond_t  cv;
 };
+
+/*
+ * gri_cancel_msg asks a call's completer to end it with err (cancel,
+ * deadline); it holds a reference to the call.
+ */
+typedef struct gri_cancel_msg {
+	gri_msg      hdr;
+	gorums_call *call;
+	gorums_err   err;
+} gri_cancel_msg;
+
+/*
+ * gri_cancel_msg_alloc makes a cancel message for c's completer with a
+ * reference to c; NULL if out of memory. Its drop (if undelivered) ends c
+ * with GORUMS_ECLOSED.
+ */
+gri_msg *gri_cancel_msg_alloc(gorums_call *c, gorums_err err);
 
 /*
  * gri_call_alloc makes a call with one reference (the user's) and the
@@ -69,13 +126,11 @@ void gri_call_complete(gorums_call *c, gorums_err err,
 
 /*
  * gri_call_arm_deadline arms c's deadline timeout_ms from now (if > 0):
- * expiry calls on_expiry(c) on the timer thread, which must only enqueue
- * c->expiry (a message made here by alloc_expiry(c)). The armed deadline
- * holds a reference to c, which on_expiry passes on with the message.
+ * on expiry the timer thread sends c's completer a gri_cancel_msg with
+ * GORUMS_ETIMEDOUT (allocated here, so expiry cannot fail). c->timer,
+ * c->completer and c->cancel_id must be set.
  */
-gorums_err gri_call_arm_deadline(gorums_call *c, int timeout_ms,
-                                 gri_timeout_cb on_expiry,
-                                 gri_msg *(*alloc_expiry)(gorums_call *c));
+gorums_err gri_call_arm_deadline(gorums_call *c, int timeout_ms);
 
 /*
  * gri_call_disarm_deadline cancels the deadline if it has not fired and
@@ -84,6 +139,14 @@ gorums_err gri_call_arm_deadline(gorums_call *c, int timeout_ms,
  * For the completer, whose actor the message goes to.
  */
 void gri_call_disarm_deadline(gorums_call *c);
+
+/*
+ * gri_call_publish_level records a correctable call's new level and value
+ * (if level is higher than the current one) and runs the watchers it
+ * satisfies. For the completer.
+ */
+void gri_call_publish_level(gorums_call *c, int level,
+                            const ProtobufCMessage *value);
 
 /*
  * gri_call_help runs the runtime's actors on the calling thread, which

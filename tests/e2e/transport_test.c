@@ -12,113 +12,29 @@
 #include "gorums/call.h"
 #include "gorums/manager.h"
 #include "gorums/server.h"
+#include "tests/e2e/servers.h"
 #include "tests/harness/harness.h"
 #include "tests/proto/echo.pb-c.h"
 
-#define WAIT_MS 10000
-
-enum {
-	M_ECHO   = 1, /* reply with the request; record its value */
-	M_RECORD = 2, /* one-way: record the value */
-	M_BLOCK  = 3, /* release, then wait for the test's latch, then reply */
-	M_ABSENT = 99,
-};
-
-#define MAX_SERVERS 9
-#define MAX_RECORD 4000
-
-typedef struct test_server {
-	gorums_server  *srv;
-	char            url[256];
-	pthread_mutex_t mtx;
-	int64_t         seen[MAX_RECORD]; /* values, in handler order */
-	int             nseen;
-	gts_latch      *blocked; /* counted down when M_BLOCK starts */
-	gts_latch      *unblock; /* M_BLOCK waits for it */
-} test_server;
-
-static void
-record(test_server *ts, int64_t v)
-{
-	pthread_mutex_lock(&ts->mtx);
-	if (ts->nseen < MAX_RECORD) {
-		ts->seen[ts->nseen++] = v;
-	}
-	pthread_mutex_unlock(&ts->mtx);
-}
-
-static gorums_err
-h_echo(gorums_ctx *ctx, const ProtobufCMessage *req, void *arg)
-{
-	const Gorums__Test__Echo *e = (const Gorums__Test__Echo *) req;
-
-	record(arg, e->value);
-	return (gorums_ctx_reply(ctx, req));
-}
-
-static gorums_err
-h_record(gorums_ctx *ctx, const ProtobufCMessage *req, void *arg)
-{
-	(void) ctx;
-	record(arg, ((const Gorums__Test__Echo *) req)->value);
-	return (GORUMS_OK);
-}
-
-static gorums_err
-h_block(gorums_ctx *ctx, const ProtobufCMessage *req, void *arg)
-{
-	test_server *ts = arg;
-
-	gorums_ctx_release(ctx);
-	if (ts->blocked != NULL) {
-		gts_latch_count_down(ts->blocked);
-	}
-	if (ts->unblock != NULL) {
-		GTS_ASSERT(gts_latch_wait(ts->unblock, WAIT_MS));
-	}
-	return (gorums_ctx_reply(ctx, req));
-}
-
-static void
-server_start(test_server *ts, const char *url)
-{
-	memset(ts, 0, sizeof(*ts));
-	pthread_mutex_init(&ts->mtx, NULL);
-	GTS_PASS(gorums_server_open(&ts->srv, NULL));
-	GTS_PASS(gorums_server_register(ts->srv, M_ECHO,
-	    &gorums__test__echo__descriptor, h_echo, ts));
-	GTS_PASS(gorums_server_register(ts->srv, M_RECORD,
-	    &gorums__test__echo__descriptor, h_record, ts));
-	GTS_PASS(gorums_server_register(ts->srv, M_BLOCK,
-	    &gorums__test__echo__descriptor, h_block, ts));
-	GTS_PASS(gorums_server_listen(ts->srv, url));
-	GTS_PASS(gorums_server_url(ts->srv, 0, ts->url, sizeof(ts->url)));
-}
-
-static void
-server_close(test_server *ts)
-{
-	gorums_server_close(ts->srv);
-	ts->srv = NULL;
-	pthread_mutex_destroy(&ts->mtx);
-}
+#define WAIT_MS        10000
+#define TS_MAX_SERVERS 9
 
 static void
 echo_rpc(gorums_node *n, int64_t v, int timeout_ms, gorums_err want)
 {
-	Gorums__Test__Echo  req = GORUMS__TEST__ECHO__INIT;
-	ProtobufCMessage   *rep = NULL;
+	Gorums__Test__Echo req = GORUMS__TEST__ECHO__INIT;
+	ProtobufCMessage  *rep = NULL;
 
 	req.value = v;
 	req.text  = "hello";
-	GTS_FAIL(gorums_rpc(n, M_ECHO, &req.base, &gorums__test__echo__descriptor,
-	             timeout_ms, &rep),
-	    want);
+	GTS_FAIL(gorums_rpc(n, M_ECHO, &req.base,
+	                    &gorums__test__echo__descriptor, timeout_ms, &rep),
+	         want);
 	if (want == GORUMS_OK) {
 		GTS_ASSERT(rep != NULL);
 		GTS_EQ(((Gorums__Test__Echo *) rep)->value, v);
-		GTS_ASSERT(strcmp(((Gorums__Test__Echo *) rep)->text, "hello") ==
-		    0);
+		GTS_ASSERT(
+		    strcmp(((Gorums__Test__Echo *) rep)->text, "hello") == 0);
 		protobuf_c_message_free_unpacked(rep, NULL);
 	}
 }
@@ -128,17 +44,17 @@ echo_rpc(gorums_node *n, int64_t v, int timeout_ms, gorums_err want)
 static void
 mixed_in_order(int nservers)
 {
-	test_server  *ts = calloc(MAX_SERVERS, sizeof(*ts));
-	gorums_mgr   *m;
-	gorums_node  *nodes[MAX_SERVERS];
-	int           want[MAX_SERVERS];
-	const int     ncalls = 1000;
-	Gorums__Test__Echo req = GORUMS__TEST__ECHO__INIT;
+	test_server       *ts = calloc(TS_MAX_SERVERS, sizeof(*ts));
+	gorums_mgr        *m;
+	gorums_node       *nodes[TS_MAX_SERVERS];
+	int                want[TS_MAX_SERVERS];
+	const int          ncalls = 1000;
+	Gorums__Test__Echo req    = GORUMS__TEST__ECHO__INIT;
 
 	memset(want, 0, sizeof(want));
 	GTS_PASS(gorums_mgr_open(&m, NULL));
 	for (int i = 0; i < nservers; i++) {
-		server_start(&ts[i], "tcp://127.0.0.1:0");
+		ts_start(&ts[i], "tcp://127.0.0.1:0");
 		GTS_PASS(gorums_mgr_add_node(m, ts[i].url, &nodes[i]));
 	}
 	unsigned rng = 12345;
@@ -153,12 +69,13 @@ mixed_in_order(int nservers)
 			want[k]++;
 			break;
 		case 1:
-			GTS_PASS(gorums_unicast(nodes[k], M_RECORD, &req.base, 0));
+			GTS_PASS(
+			    gorums_unicast(nodes[k], M_RECORD, &req.base, 0));
 			want[k]++;
 			break;
 		default:
-			GTS_PASS(gorums_multicast(
-			    nodes, (size_t) nservers, M_RECORD, &req.base, 0));
+			GTS_PASS(gorums_multicast(nodes, (size_t) nservers,
+			                          M_RECORD, &req.base, 0));
 			for (int j = 0; j < nservers; j++) {
 				want[j]++;
 			}
@@ -181,7 +98,7 @@ mixed_in_order(int nservers)
 	GTS_EQ(gorums_mgr_pending(m), 0);
 	gorums_mgr_close(m);
 	for (int i = 0; i < nservers; i++) {
-		server_close(&ts[i]);
+		ts_close(&ts[i]);
 	}
 	free(ts);
 }
@@ -209,7 +126,7 @@ test_transport_order_9(void)
 static void
 test_transport_errors(void)
 {
-	test_server        ts;
+	test_server        ts = {0};
 	gorums_mgr        *m;
 	gorums_node       *n, *dead;
 	gts_latch          blocked, unblock;
@@ -217,7 +134,7 @@ test_transport_errors(void)
 	ProtobufCMessage  *rep = NULL;
 	gorums_call       *c;
 
-	server_start(&ts, "tcp://127.0.0.1:0");
+	ts_start(&ts, "tcp://127.0.0.1:0");
 	gts_latch_init(&blocked, 2);
 	gts_latch_init(&unblock, 1);
 	ts.blocked = &blocked;
@@ -226,24 +143,25 @@ test_transport_errors(void)
 	GTS_PASS(gorums_mgr_add_node(m, ts.url, &n));
 	GTS_FAIL(gorums_mgr_add_node(m, ts.url, &dead), GORUMS_EEXIST);
 	GTS_FAIL(gorums_mgr_add_node(m, "tcp://[bad", &dead),
-	    GORUMS_EADDRINVAL);
+	         GORUMS_EADDRINVAL);
 
 	/* Unknown method: an error reply, and the connection goes on. */
 	GTS_FAIL(gorums_rpc(n, M_ABSENT, &req.base,
-	             &gorums__test__echo__descriptor, WAIT_MS, &rep),
-	    GORUMS_EUNKNOWNMETHOD);
+	                    &gorums__test__echo__descriptor, WAIT_MS, &rep),
+	         GORUMS_EUNKNOWNMETHOD);
 	echo_rpc(n, 1, WAIT_MS, GORUMS_OK);
 
 	/* Deadline: the handler blocks; the call ends at its deadline. */
 	uint64_t t0 = gts_now_ns();
 	GTS_FAIL(gorums_rpc(n, M_BLOCK, &req.base,
-	             &gorums__test__echo__descriptor, 100, &rep),
-	    GORUMS_ETIMEDOUT);
+	                    &gorums__test__echo__descriptor, 100, &rep),
+	         GORUMS_ETIMEDOUT);
 	GTS_ASSERT(gts_now_ns() - t0 >= 100000000u);
 
 	/* Cancel: an async call to the blocked handler. */
 	GTS_PASS(gorums_rpc_async(n, M_BLOCK, &req.base,
-	    &gorums__test__echo__descriptor, WAIT_MS, NULL, NULL, &c));
+	                          &gorums__test__echo__descriptor, WAIT_MS,
+	                          NULL, NULL, &c));
 	GTS_ASSERT(gts_latch_wait(&blocked, WAIT_MS));
 	GTS_ASSERT(!gorums_call_done(c));
 	GTS_FAIL(gorums_call_result(c, NULL), GORUMS_EBUSY);
@@ -258,11 +176,11 @@ test_transport_errors(void)
 	GTS_EQ(gorums_mgr_pending(m), 0);
 
 	/* A node nobody listens on fails at once, not at the deadline. */
-	test_server gone;
-	server_start(&gone, "tcp://127.0.0.1:0");
+	test_server gone = {0};
+	ts_start(&gone, "tcp://127.0.0.1:0");
 	char url[256];
 	strcpy(url, gone.url);
-	server_close(&gone);
+	ts_close(&gone);
 	GTS_PASS(gorums_mgr_add_node(m, url, &dead));
 	t0 = gts_now_ns();
 	echo_rpc(dead, 3, WAIT_MS, GORUMS_ECONNREFUSED);
@@ -271,7 +189,7 @@ test_transport_errors(void)
 
 	GTS_EQ(gorums_mgr_pending(m), 0);
 	gorums_mgr_close(m);
-	server_close(&ts);
+	ts_close(&ts);
 	gts_latch_fini(&blocked);
 	gts_latch_fini(&unblock);
 }
@@ -285,14 +203,14 @@ typedef struct killer {
 static void *
 kill_main(void *arg)
 {
-	server_close(((killer *) arg)->ts);
+	ts_close(((killer *) arg)->ts);
 	return (NULL);
 }
 
 static void
 test_transport_server_killed(void)
 {
-	test_server        ts;
+	test_server        ts = {0};
 	gorums_mgr        *m;
 	gorums_node       *n;
 	gorums_call       *c;
@@ -304,7 +222,7 @@ test_transport_server_killed(void)
 
 	GTS_ASSERT(mkdtemp(dir) != NULL);
 	snprintf(url, sizeof(url), "ipc://%s/s.ipc", dir);
-	server_start(&ts, url);
+	ts_start(&ts, url);
 	gts_latch_init(&blocked, 1);
 	gts_latch_init(&unblock, 1);
 	ts.blocked = &blocked;
@@ -313,12 +231,13 @@ test_transport_server_killed(void)
 	GTS_PASS(gorums_mgr_add_node(m, url, &n));
 	echo_rpc(n, 1, WAIT_MS, GORUMS_OK);
 	GTS_PASS(gorums_rpc_async(n, M_BLOCK, &req.base,
-	    &gorums__test__echo__descriptor, WAIT_MS, NULL, NULL, &c));
+	                          &gorums__test__echo__descriptor, WAIT_MS,
+	                          NULL, NULL, &c));
 	GTS_ASSERT(gts_latch_wait(&blocked, WAIT_MS));
 
 	/* Kill the server while the call is in its handler: the call fails
 	 * as soon as the stream breaks, long before its deadline. */
-	killer k = {.ts = &ts};
+	killer   k  = {.ts = &ts};
 	uint64_t t0 = gts_now_ns();
 	GTS_EQ(pthread_create(&t, NULL, kill_main, &k), 0);
 	gorums_err rv = gorums_call_wait(c);
@@ -330,14 +249,15 @@ test_transport_server_killed(void)
 	GTS_EQ(gorums_mgr_pending(m), 0);
 
 	/* A new server on the same address: the node reconnects. */
-	server_start(&ts, url);
+	ts_start(&ts, url);
 	uint64_t deadline = gts_now_ns() + (uint64_t) WAIT_MS * 1000000u;
 	for (;;) {
-		Gorums__Test__Echo r = GORUMS__TEST__ECHO__INIT;
+		Gorums__Test__Echo r   = GORUMS__TEST__ECHO__INIT;
 		ProtobufCMessage  *rep = NULL;
 		r.value                = 5;
-		rv = gorums_rpc(n, M_ECHO, &r.base, &gorums__test__echo__descriptor,
-		    WAIT_MS, &rep);
+		rv =
+		    gorums_rpc(n, M_ECHO, &r.base,
+		               &gorums__test__echo__descriptor, WAIT_MS, &rep);
 		if (rv == GORUMS_OK) {
 			protobuf_c_message_free_unpacked(rep, NULL);
 			break;
@@ -350,7 +270,7 @@ test_transport_server_killed(void)
 	GTS_ASSERT(gorums_node_connected(n));
 	GTS_EQ(gorums_mgr_pending(m), 0);
 	gorums_mgr_close(m);
-	server_close(&ts);
+	ts_close(&ts);
 	gts_latch_fini(&blocked);
 	gts_latch_fini(&unblock);
 	rmdir(dir);
@@ -361,14 +281,14 @@ test_transport_server_killed(void)
 static void
 test_transport_close_pending(void)
 {
-	test_server        ts;
+	test_server        ts = {0};
 	gorums_mgr        *m;
 	gorums_node       *n;
 	gorums_call       *c;
 	gts_latch          blocked, unblock;
 	Gorums__Test__Echo req = GORUMS__TEST__ECHO__INIT;
 
-	server_start(&ts, "tcp://127.0.0.1:0");
+	ts_start(&ts, "tcp://127.0.0.1:0");
 	gts_latch_init(&blocked, 1);
 	gts_latch_init(&unblock, 1);
 	ts.blocked = &blocked;
@@ -376,23 +296,24 @@ test_transport_close_pending(void)
 	GTS_PASS(gorums_mgr_open(&m, NULL));
 	GTS_PASS(gorums_mgr_add_node(m, ts.url, &n));
 	GTS_PASS(gorums_rpc_async(n, M_BLOCK, &req.base,
-	    &gorums__test__echo__descriptor, WAIT_MS, NULL, NULL, &c));
+	                          &gorums__test__echo__descriptor, WAIT_MS,
+	                          NULL, NULL, &c));
 	GTS_ASSERT(gts_latch_wait(&blocked, WAIT_MS));
 	gorums_mgr_close(m);
 	GTS_FAIL(gorums_call_wait(c), GORUMS_ECLOSED);
 	gorums_call_free(c);
 	gts_latch_count_down(&unblock);
-	server_close(&ts);
+	ts_close(&ts);
 	gts_latch_fini(&blocked);
 	gts_latch_fini(&unblock);
 }
 
 gts_test TEST_LIST[] = {
-	{"transport order 1 server", test_transport_order_1},
-	{"transport order 3 servers", test_transport_order_3},
-	{"transport order 9 servers", test_transport_order_9},
-	{"transport errors", test_transport_errors},
-	{"transport server killed", test_transport_server_killed},
-	{"transport close pending", test_transport_close_pending},
-	{NULL, NULL},
+    {"transport order 1 server", test_transport_order_1},
+    {"transport order 3 servers", test_transport_order_3},
+    {"transport order 9 servers", test_transport_order_9},
+    {"transport errors", test_transport_errors},
+    {"transport server killed", test_transport_server_killed},
+    {"transport close pending", test_transport_close_pending},
+    {NULL, NULL},
 };

@@ -1,0 +1,101 @@
+/*
+ * servers.c: test servers for the end-to-end tests. See servers.h.
+ */
+#include "tests/e2e/servers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void
+ts_record(test_server *ts, int64_t v)
+{
+	pthread_mutex_lock(&ts->mtx);
+	if (ts->nseen < TS_MAX_RECORD) {
+		ts->seen[ts->nseen++] = v;
+	}
+	pthread_mutex_unlock(&ts->mtx);
+}
+
+static gorums_err
+h_echo(gorums_ctx *ctx, const ProtobufCMessage *req, void *arg)
+{
+	test_server *ts = arg;
+
+	atomic_fetch_add(&ts->nhandled, 1);
+	ts_record(ts, ((const Gorums__Test__Echo *) req)->value);
+	return (gorums_ctx_reply(ctx, req));
+}
+
+static gorums_err
+h_record(gorums_ctx *ctx, const ProtobufCMessage *req, void *arg)
+{
+	test_server *ts = arg;
+
+	(void) ctx;
+	atomic_fetch_add(&ts->nhandled, 1);
+	ts_record(ts, ((const Gorums__Test__Echo *) req)->value);
+	return (GORUMS_OK);
+}
+
+static gorums_err
+h_block(gorums_ctx *ctx, const ProtobufCMessage *req, void *arg)
+{
+	test_server *ts = arg;
+
+	atomic_fetch_add(&ts->nhandled, 1);
+	gorums_ctx_release(ctx);
+	if (ts->blocked != NULL) {
+		gts_latch_count_down(ts->blocked);
+	}
+	if (ts->unblock != NULL) {
+		GTS_ASSERT(gts_latch_wait(ts->unblock, 20000));
+	}
+	return (gorums_ctx_reply(ctx, req));
+}
+
+static gorums_err
+h_state(gorums_ctx *ctx, const ProtobufCMessage *req, void *arg)
+{
+	test_server       *ts  = arg;
+	Gorums__Test__Echo rep = GORUMS__TEST__ECHO__INIT;
+
+	(void) req;
+	atomic_fetch_add(&ts->nhandled, 1);
+	rep.value = ts->value;
+	rep.text  = ts->name;
+	return (gorums_ctx_reply(ctx, &rep.base));
+}
+
+void
+ts_start(test_server *ts, const char *url)
+{
+	int64_t value = ts->value;
+	char    name[32];
+
+	memcpy(name, ts->name, sizeof(name));
+	memset(ts, 0, sizeof(*ts));
+	ts->value = value;
+	memcpy(ts->name, name, sizeof(name));
+	pthread_mutex_init(&ts->mtx, NULL);
+	GTS_PASS(gorums_server_open(&ts->srv, NULL));
+	GTS_PASS(gorums_server_register(
+	    ts->srv, M_ECHO, &gorums__test__echo__descriptor, h_echo, ts));
+	GTS_PASS(gorums_server_register(
+	    ts->srv, M_RECORD, &gorums__test__echo__descriptor, h_record, ts));
+	GTS_PASS(gorums_server_register(
+	    ts->srv, M_BLOCK, &gorums__test__echo__descriptor, h_block, ts));
+	GTS_PASS(gorums_server_register(
+	    ts->srv, M_STATE, &gorums__test__echo__descriptor, h_state, ts));
+	GTS_PASS(gorums_server_listen(ts->srv, url));
+	GTS_PASS(gorums_server_url(ts->srv, 0, ts->url, sizeof(ts->url)));
+}
+
+void
+ts_close(test_server *ts)
+{
+	if (ts->srv != NULL) {
+		gorums_server_close(ts->srv);
+		ts->srv = NULL;
+		pthread_mutex_destroy(&ts->mtx);
+	}
+}
