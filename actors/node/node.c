@@ -60,7 +60,7 @@ static void
 node_finish(gorums_call *c, gorums_err err, ProtobufCMessage *reply)
 {
 	if (c->sink != NULL) {
-		gri_qcall_deliver(c, err, NULL, 0);
+		gri_qcall_deliver(c, GRI_QC_FINAL, err, NULL, 0);
 	} else {
 		gri_call_complete(c, err, reply);
 		gri_call_disarm_deadline(c);
@@ -377,8 +377,19 @@ node_on_frame(gorums_node *n, gri_link_msg *lm)
 		node_break(n, err); /* a malformed frame ends this stream */
 		return;
 	}
-	if (f.hdr.kind != GRI_WIRE_REPLY && f.hdr.kind != GRI_WIRE_ERROR) {
-		return; /* nothing else is meant for a client (yet) */
+	if (f.hdr.kind == GRI_WIRE_STREAM_ITEM) {
+		/* One of several replies (a correctable stream): the entry
+		 * stays until the stream ends. Only quorum calls take them. */
+		c = gri_idmap_get(&n->pending, f.hdr.msg_id);
+		if (c != NULL && c->sink != NULL) {
+			gri_qcall_deliver(c, GRI_QC_ITEM, GORUMS_OK, f.payload,
+			                  f.payload_len);
+		}
+		return;
+	}
+	if (f.hdr.kind != GRI_WIRE_REPLY && f.hdr.kind != GRI_WIRE_ERROR &&
+	    f.hdr.kind != GRI_WIRE_STREAM_END) {
+		return; /* requests are not meant for a client */
 	}
 	if ((c = gri_idmap_del(&n->pending, f.hdr.msg_id)) == NULL) {
 		return; /* late: its call ended already */
@@ -394,11 +405,17 @@ node_on_frame(gorums_node *n, gri_link_msg *lm)
 		err = f.hdr.status != 0 ? (gorums_err) f.hdr.status
 		                        : GORUMS_EINTERNAL;
 	} else if (c->sink != NULL) {
-		/* The quorum call unpacks it, into its own arena. */
-		gri_qcall_deliver(c, GORUMS_OK, f.payload, f.payload_len);
+		/* The quorum call unpacks it, into its own arena. A stream's
+		 * end carries no reply. */
+		if (f.hdr.kind == GRI_WIRE_STREAM_END) {
+			gri_qcall_deliver(c, GRI_QC_END, GORUMS_OK, NULL, 0);
+		} else {
+			gri_qcall_deliver(c, GRI_QC_FINAL, GORUMS_OK,
+			                  f.payload, f.payload_len);
+		}
 		gri_call_unref(c);
 		return;
-	} else if (c->reply_desc != NULL) {
+	} else if (c->reply_desc != NULL && f.hdr.kind == GRI_WIRE_REPLY) {
 		err = gri_wire_unpack(c->reply_desc, NULL, f.payload,
 		                      f.payload_len, &reply);
 	} else {

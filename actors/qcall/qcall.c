@@ -30,7 +30,8 @@ enum {
 
 typedef struct qc_answer_msg {
 	gri_msg    hdr;
-	uint32_t   idx; /* the node's index in the configuration */
+	uint32_t   idx;  /* the node's index in the configuration */
+	int        what; /* GRI_QC_FINAL, _ITEM or _END */
 	gorums_err err;
 	size_t     len;
 	uint8_t    payload[];
@@ -63,8 +64,9 @@ typedef struct gri_qcall {
 	qc_node                          *nodes; /* nconfig, in the arena */
 
 	/* The actor only. */
-	gorums_reply *replies; /* nconfig capacity, in the arena */
+	gorums_reply *replies; /* in the arena; grows for streams */
 	size_t        nreplies;
+	size_t        replies_cap;
 	size_t        nanswered; /* replied or failed */
 	int           level;
 	bool          done;
@@ -130,62 +132,100 @@ qc_end(gri_qcall *q, gorums_err err, const ProtobufCMessage *result)
 	gri_call_unref(c);
 }
 
+/* qc_add_reply appends a reply, growing the array for streams. */
+static bool
+qc_add_reply(gri_qcall *q, uint32_t id, const ProtobufCMessage *msg)
+{
+	gorums_call *c = q->call;
+
+	if (q->nreplies == q->replies_cap) {
+		size_t        cap = q->replies_cap * 2;
+		gorums_reply *r = gri_arena_alloc(&c->arena, cap * sizeof(*r));
+		if (r == NULL) {
+			return (false);
+		}
+		memcpy(r, q->replies, q->nreplies * sizeof(*r));
+		q->replies     = r; /* the old array stays in the arena */
+		q->replies_cap = cap;
+	}
+	q->replies[q->nreplies].node_id = id;
+	q->replies[q->nreplies].msg     = msg;
+	q->nreplies++;
+	atomic_store_explicit(&c->nreplies, q->nreplies, memory_order_relaxed);
+	return (true);
+}
+
+/*
+ * qc_run_qfunc feeds the replies so far to the quorum function and ends
+ * the call if it says so; returns whether it ended.
+ */
+static bool
+qc_run_qfunc(gri_qcall *q)
+{
+	gorums_call            *c      = q->call;
+	const ProtobufCMessage *result = NULL;
+	int                     level  = q->level;
+	gorums_qin              in     = {
+	                     .req      = q->req,
+	                     .replies  = q->replies,
+	                     .nreplies = q->nreplies,
+	                     .nnodes   = q->nsent,
+	                     .nconfig  = q->nconfig,
+	                     .alloc    = gri_arena_pb(&c->arena),
+        };
+	bool quorum = q->qs.kind == GORUMS_QF_CUSTOM
+	    ? q->qs.fn(q->qs.arg, &in, &result, &level)
+	    : qc_builtin(&q->qs, &in, &result, &level);
+
+	if (q->correctable && level > q->level && result != NULL) {
+		q->level = level;
+		gri_call_publish_level(c, level, result);
+	}
+	if (quorum) {
+		qc_end(q, GORUMS_OK, result);
+	}
+	return (quorum);
+}
+
 static void
 qc_on_answer(gri_qcall *q, qc_answer_msg *m)
 {
-	gorums_call            *c = q->call;
-	gri_qstatus            *st;
-	ProtobufCMessage       *msg    = NULL;
-	gorums_err              err    = m->err;
-	const ProtobufCMessage *result = NULL;
-	int                     level  = q->level;
+	gorums_call      *c;
+	gri_qstatus      *st;
+	ProtobufCMessage *msg = NULL;
+	gorums_err        err = m->err;
 
 	if (q->done || m->idx >= q->nconfig) {
 		return;
 	}
+	c  = q->call;
 	st = &c->qstatus[m->idx];
 	if (st->err != GORUMS_EBUSY) {
 		return; /* answered already */
 	}
-	if (err == GORUMS_OK) {
+	if (err == GORUMS_OK && m->what != GRI_QC_END) {
 		err = gri_wire_unpack(q->reply_desc, gri_arena_pb(&c->arena),
 		                      m->payload, m->len, &msg);
+		if (err == GORUMS_OK && !qc_add_reply(q, st->id, msg)) {
+			err = GORUMS_ENOMEM;
+		}
+		if (err == GORUMS_OK && qc_run_qfunc(q)) {
+			return; /* ended */
+		}
 	}
+	if (m->what == GRI_QC_ITEM && err == GORUMS_OK) {
+		return; /* more of this node's stream to come */
+	}
+	/* The node is done: replied, ended its stream, or failed. */
 	st->err = err;
 	q->nanswered++;
 	gri_call_unref(q->nodes[m->idx].sub); /* resolved */
 	q->nodes[m->idx].sub = NULL;
-	if (err == GORUMS_OK) {
-		q->replies[q->nreplies].node_id = st->id;
-		q->replies[q->nreplies].msg     = msg;
-		q->nreplies++;
-		atomic_store_explicit(&c->nreplies, q->nreplies,
-		                      memory_order_relaxed);
-
-		gorums_qin in = {
-		    .req      = q->req,
-		    .replies  = q->replies,
-		    .nreplies = q->nreplies,
-		    .nnodes   = q->nsent,
-		    .nconfig  = q->nconfig,
-		    .alloc    = gri_arena_pb(&c->arena),
-		};
-		bool quorum = q->qs.kind == GORUMS_QF_CUSTOM
-		    ? q->qs.fn(q->qs.arg, &in, &result, &level)
-		    : qc_builtin(&q->qs, &in, &result, &level);
-		if (q->correctable && level > q->level && result != NULL) {
-			q->level = level;
-			gri_call_publish_level(c, level, result);
-		}
-		if (quorum) {
-			qc_end(q, GORUMS_OK, result);
-			return;
-		}
-	}
 	if (q->nanswered == q->nsent) {
 		/* Everyone answered, no quorum: a correctable call that
 		 * reached some level ends with it. */
 		if (q->correctable && q->level > 0) {
+			const ProtobufCMessage *result;
 			pthread_mutex_lock(&c->mtx);
 			result = c->level_value;
 			pthread_mutex_unlock(&c->mtx);
@@ -237,8 +277,8 @@ static const gri_actor_ops qcall_ops = {
 };
 
 void
-gri_qcall_deliver(gorums_call *sub, gorums_err err, const uint8_t *payload,
-                  size_t len)
+gri_qcall_deliver(gorums_call *sub, int what, gorums_err err,
+                  const uint8_t *payload, size_t len)
 {
 	qc_answer_msg *m =
 	    (qc_answer_msg *) gri_msg_alloc(sizeof(*m) + len, QC_ANSWER);
@@ -248,9 +288,10 @@ gri_qcall_deliver(gorums_call *sub, gorums_err err, const uint8_t *payload,
 		 * or it ends incomplete. */
 		return;
 	}
-	m->idx = sub->sink_idx;
-	m->err = err;
-	m->len = len;
+	m->idx  = sub->sink_idx;
+	m->what = what;
+	m->err  = err;
+	m->len  = len;
 	if (len > 0) {
 		memcpy(m->payload, payload, len);
 	}
@@ -307,9 +348,10 @@ gri_qcall_start(gorums_call *c, gorums_config *cfg, uint32_t method,
 	c->node        = first; /* whose pool a waiting thread helps */
 	c->start_ns    = gri_clock_ns();
 
-	q->nodes   = gri_arena_alloc(&c->arena, n * sizeof(qc_node));
-	q->replies = gri_arena_alloc(&c->arena, n * sizeof(gorums_reply));
-	c->qstatus = gri_arena_alloc(&c->arena, n * sizeof(gri_qstatus));
+	q->nodes       = gri_arena_alloc(&c->arena, n * sizeof(qc_node));
+	q->replies     = gri_arena_alloc(&c->arena, n * sizeof(gorums_reply));
+	q->replies_cap = n;
+	c->qstatus     = gri_arena_alloc(&c->arena, n * sizeof(gri_qstatus));
 	if (q->nodes == NULL || q->replies == NULL || c->qstatus == NULL ||
 	    (rv = qc_copy_req(&c->arena, req, &q->req)) != GORUMS_OK) {
 		rv = rv != GORUMS_OK ? rv : GORUMS_ENOMEM;
@@ -367,7 +409,7 @@ gri_qcall_start(gorums_call *c, gorums_config *cfg, uint32_t method,
 		}
 		rv = gri_node_send_call(qn->node, sub, method, qn->req, 0);
 		if (rv != GORUMS_OK) {
-			gri_qcall_deliver(sub, rv, NULL, 0);
+			gri_qcall_deliver(sub, GRI_QC_FINAL, rv, NULL, 0);
 		}
 		gri_call_unref(sub);
 	}

@@ -29,11 +29,19 @@ gorums_err gri_qcall_start(gorums_call *c, gorums_config *cfg, uint32_t method,
                            const ProtobufCMessage  *req,
                            const gorums_qcall_opts *o);
 
+/* What a delivered answer is. */
+enum {
+	GRI_QC_FINAL = 0, /* the node's only reply, or its failure */
+	GRI_QC_ITEM  = 1, /* one reply of a stream; more may follow */
+	GRI_QC_END   = 2, /* the stream is over (no reply with it) */
+};
+
 /*
- * gri_qcall_deliver hands a sub-call's answer to its quorum call: err, or
- * the reply's payload bytes (copied). For node actors; any thread.
+ * gri_qcall_deliver hands a sub-call's answer to its quorum call: what
+ * (GRI_QC_*), err, or the reply's payload bytes (copied). For node actors;
+ * any thread.
  */
-void gri_qcall_deliver(gorums_call *sub, gorums_err err,
+void gri_qcall_deliver(gorums_call *sub, int what, gorums_err err,
                        const uint8_t *payload, size_t len);
 
 #endif /* ACTORS_QCALL_H */
