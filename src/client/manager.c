@@ -239,19 +239,26 @@ mgr_add(gorums_mgr *m, const char *norm, uint32_t id, bool want_new,
 	return (rv);
 }
 
+/* mgr_args checks the common arguments and normalises addr into norm. */
+static gorums_err
+mgr_args(gorums_mgr *m, const char *addr, gorums_node **np, char *norm,
+         size_t len)
+{
+	if (m == NULL || addr == NULL || np == NULL) {
+		return (GORUMS_EINVAL);
+	}
+	return (mgr_normalise(addr, norm, len));
+}
+
 gorums_err
 gorums_mgr_add_node(gorums_mgr *m, const char *addr, gorums_node **np)
 {
 	char       norm[512];
-	gorums_err rv;
+	gorums_err rv = mgr_args(m, addr, np, norm, sizeof(norm));
 
-	if (m == NULL || addr == NULL || np == NULL) {
-		return (GORUMS_EINVAL);
-	}
-	if ((rv = mgr_normalise(addr, norm, sizeof(norm))) != GORUMS_OK) {
-		return (rv);
-	}
-	return (mgr_add(m, norm, mgr_node_id(norm), true, np));
+	return (rv != GORUMS_OK
+	            ? rv
+	            : mgr_add(m, norm, mgr_node_id(norm), true, np));
 }
 
 gorums_err
@@ -259,27 +266,21 @@ gorums_mgr_add_node_id(gorums_mgr *m, const char *addr, uint32_t id,
                        gorums_node **np)
 {
 	char       norm[512];
-	gorums_err rv;
+	gorums_err rv = mgr_args(m, addr, np, norm, sizeof(norm));
 
-	if (m == NULL || addr == NULL || np == NULL || id == 0) {
-		return (GORUMS_EINVAL);
+	if (rv == GORUMS_OK && id == 0) {
+		rv = GORUMS_EINVAL;
 	}
-	if ((rv = mgr_normalise(addr, norm, sizeof(norm))) != GORUMS_OK) {
-		return (rv);
-	}
-	return (mgr_add(m, norm, id, false, np));
+	return (rv != GORUMS_OK ? rv : mgr_add(m, norm, id, false, np));
 }
 
 gorums_err
 gorums_mgr_find_addr(gorums_mgr *m, const char *addr, gorums_node **np)
 {
 	char       norm[512];
-	gorums_err rv;
+	gorums_err rv = mgr_args(m, addr, np, norm, sizeof(norm));
 
-	if (m == NULL || addr == NULL || np == NULL) {
-		return (GORUMS_EINVAL);
-	}
-	if ((rv = mgr_normalise(addr, norm, sizeof(norm))) != GORUMS_OK) {
+	if (rv != GORUMS_OK) {
 		return (rv);
 	}
 	rv = GORUMS_ENOENT;
