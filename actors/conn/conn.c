@@ -1,58 +1,115 @@
 /*
- * conn.c: the connection actor and the request context. See conn.h.
+ * conn.c: the connection actor, its request queue and runner, and the
+ * request context. See conn.h.
  *
  * Design notes.
  *
- * Arrival. Each frame is decoded on arrival and becomes a gorums_ctx: the
- * method is looked up and the payload unpacked right away (unpacking copies
- * the bytes, so the link's message can go). A request that fails either
- * way still gets a ctx, carrying the error, and waits in the queue like the
- * others: its error frame goes out at its turn, so answers leave in the
- * order the requests would have started, as in Go gorums, where the receive
- * loop looks up the handler only after the previous one released.
+ * Arrival. Each frame is decoded on arrival (on the actor) and becomes a
+ * gorums_ctx: the method is looked up and the payload unpacked right away
+ * (unpacking copies the bytes, so the link's message can go). A request
+ * that fails either way still gets a ctx, carrying the error, and waits in
+ * the queue like the others: its error frame goes out at its turn, so
+ * answers leave in the order the requests would have started, as in Go
+ * gorums, where the receive loop looks up the handler only after the
+ * previous one released.
  *
- * The gate. gate_open is true when no dispatched handler holds the order:
- * the last one returned or called release. While it is open, the actor
- * pops the queue: error entries are answered at once; the first real
- * request goes to the handler pool and closes the gate.
+ * The queue and the gate. The queue (rq_*) is shared by the actor, which
+ * appends, and the runner, which pops; a mutex guards it, held for a few
+ * instructions only. rq_running says that a runner holds the gate. The actor
+ * appends, and if no runner holds the gate it marks one and submits the
+ * runner task to the handler pool. The runner pops the head and runs its
+ * handler on its own thread; when the handler returns without having
+ * released, it pops the next one, and so on; when the queue is empty it
+ * clears rq_running, under the same lock, and ends. Whether the actor or the
+ * runner takes the lock first, a request is never left queued with nobody
+ * to run it: the lock makes "queue empty, so not running" one step.
+ * When a handler calls release, the releasing thread hands the gate on in
+ * the same way (submitting a new runner if requests are queued, else
+ * clearing rq_running) and stops being the runner: after its handler returns
+ * it only finishes its ctx. There is one runner task per connection,
+ * embedded in it; it may be submitted again while a released thread still
+ * returns from its previous run, which the pool allows (it does not touch
+ * a task once it called run). Each submission holds an actor reference.
+ * So a request costs the actor one lock and the runner one lock, and a
+ * message to the actor only if it is answered: nothing for a one-way
+ * request that runs behind another.
  *
- * The context's life. Three events happen to a dispatched ctx, each once,
- * in any order and on any threads: ANSWERED (reply or error), GATE (release
- * or return) and RETURNED. They are bits of one atomic word, set by CAS, so
- * exactly one thread sees each bit go up; that thread tells the actor in
- * one message (a reply frame and/or an error status, "gate open", "done").
- * The thread that completes ANSWERED|RETURNED frees the ctx: its request,
- * and its reference to the actor. Everyone else touches the ctx only
- * before their CAS, and holds a reference of their own to the actor while
- * they post, since the finisher may drop the ctx's right after the CAS.
- * The message for the return is allocated with the ctx, so the gate always
- * opens and a dispatched request always finishes, even out of memory.
+ * Fairness. A runner with an endless supply of requests would keep its
+ * thread for ever; when the pool is at max_threads that starves the other
+ * connections. So every CONN_RUNNER_BATCH handlers, if tasks are waiting
+ * for a thread, the runner submits itself again (behind them) and ends.
+ *
+ * No spinning here. When its queue runs dry the runner ends, and its
+ * thread goes back to the pool, which spins for the next task if it gets
+ * a spinning slot (src/spin.h); the next request's runner then costs a
+ * submit, not a wake-up. A runner spinning on its own queue instead would
+ * save little (no difference measured in transport_bench) and tie the
+ * thread to one connection.
+ *
+ * Error entries, refused work. Requests with an error (unknown method,
+ * undecodable) are answered by the runner at their turn, with a
+ * message to the actor like every answer. If the pool refuses the runner
+ * (stopped, or no thread at all), its cancel answers every queued request
+ * with the reason (or its own error) and clears rq_running.
+ *
+ * The context's life. A started ctx sees four events, each once, in any
+ * order, on any threads: ANSWERED (a reply or error is claimed), POSTED
+ * (that answer was handed to the actor), RETURNED (the handler returned)
+ * and GATE (release or return passed the gate). They are bits of one
+ * atomic word, set by fetch-or, so exactly one thread sees each bit go up.
+ * An answer is claimed first and marked posted after, so the ctx (and the
+ * connection it keeps alive) is not freed under a thread still posting;
+ * the thread that completes POSTED|RETURNED frees the ctx. A one-way ctx
+ * is ANSWERED|POSTED from the start. A handler that returns an error
+ * before answering claims the answer at return and posts the error in the
+ * message allocated with the ctx, so that a two-way request always gets
+ * its answer, even out of memory. A ctx that never starts (an error entry,
+ * a refused runner, a closed queue) is ended by the one thread that holds
+ * it, without the state word.
+ *
+ * Liveness. nlive counts the ctxs alive (queued, running, or waiting for a
+ * late answer). While it is not zero it holds one actor reference (taken
+ * on the actor at 0 -> 1, dropped at 1 -> 0 by whoever frees the last
+ * ctx), so a late answer always finds the actor's memory. A graceful stop
+ * waits for it to reach zero: the actor sets draining, then reads nlive;
+ * the freer of the last ctx decrements nlive, then reads draining (all
+ * seq_cst, so at least one of them sees the other), and whoever sees both
+ * sends the DRAINED message, preallocated and taken by exchange so it is
+ * sent once. The message also orders things: it is sent after the answers
+ * of every freed ctx, so the actor has written them all when it arrives.
  *
  * Writing. Only the actor writes to the link. Reply frames are encoded by
  * the answering thread into the message (so the payload is packed once, off
  * the actor); the actor copies them into the link's pending buffer. Error
  * frames are encoded by the actor.
  *
- * Closing. conn_close frees the link (closing the stream), discards the
- * queue, marks the connection dead and tells the host. Handlers still
- * running carry on; their messages are dropped (dead lets them skip the
- * encoding), and the contexts are freed by whoever finishes them, as
+ * Closing. conn_close frees the link (closing the stream), closes the
+ * queue (a runner between handlers ends, and nothing more starts), frees
+ * the queued ctxs, marks the connection dead and tells the host. Handlers
+ * still running carry on; their messages are dropped (dead lets them skip
+ * the encoding), and the contexts are freed by whoever finishes them, as
  * always. Nothing waits for them here.
  */
 #include "actors/conn/conn.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "src/link/link.h"
 #include "src/pool.h"
 #include "src/wire/wire.h"
 
+/* Handlers a runner runs between looks at the pool's waiting tasks. */
+#define CONN_RUNNER_BATCH 64
+
 enum {
-	CONN_MSG_START = 1,  /* conn_start_msg: the stream to serve */
-	CONN_MSG_STOP  = 2,  /* conn_stop_msg */
-	CONN_MSG_CTX   = 3,  /* conn_ctx_msg: news of a context */
-	CONN_MSG_LINK  = 16, /* + GRI_LINK_*: gri_link_msg from the link */
+	CONN_MSG_START   = 1,  /* conn_start_msg: the stream to serve */
+	CONN_MSG_STOP    = 2,  /* conn_stop_msg */
+	CONN_MSG_ANSWER  = 3,  /* conn_answer_msg: an answer to write */
+	CONN_MSG_DRAINED = 4,  /* gri_msg: no ctx is left (draining) */
+	CONN_MSG_LINK    = 16, /* + GRI_LINK_*: gri_link_msg from the link */
 };
 
 enum conn_state {
@@ -63,15 +120,16 @@ enum conn_state {
 };
 
 /* Context state bits (gorums_ctx.state). */
-#define CTX_ANSWERED 0x1u /* a reply or error was posted (or none due) */
-#define CTX_GATE     0x2u /* release or return opened the gate */
-#define CTX_RETURNED 0x4u /* the handler returned (or never will run) */
+#define CTX_ANSWERED 0x1u /* an answer is claimed (or none is due) */
+#define CTX_POSTED   0x2u /* the claimed answer is posted (or none due) */
+#define CTX_RETURNED 0x4u /* the handler returned */
+#define CTX_GATE     0x8u /* release or return passed the gate on */
 
-/* What a conn_ctx_msg carries (conn_ctx_msg.flags). */
-#define CM_FRAME 0x1u /* frame[0 .. len) is an encoded reply */
-#define CM_ERROR 0x2u /* answer with an error frame of status */
-#define CM_GATE  0x4u /* the gate opens */
-#define CM_DONE  0x8u /* a dispatched request is finished */
+/* What a conn_answer_msg carries (conn_answer_msg.kind). */
+enum {
+	CA_FRAME = 1, /* frame[0 .. len) is an encoded reply */
+	CA_ERROR = 2, /* answer (msg_id, method_id) with status */
+};
 
 typedef struct conn_start_msg {
 	gri_msg     hdr;
@@ -83,35 +141,35 @@ typedef struct conn_stop_msg {
 	bool    graceful;
 } conn_stop_msg;
 
-typedef struct conn_ctx_msg {
+typedef struct conn_answer_msg {
 	gri_msg    hdr;
-	unsigned   flags;
-	uint32_t   msg_id;    /* CM_ERROR: the request's ids */
+	int        kind;      /* CA_* */
+	uint32_t   msg_id;    /* CA_ERROR: the request's ids */
 	uint32_t   method_id; /* */
-	gorums_err status;    /* CM_ERROR: the error to answer */
-	size_t     len;       /* CM_FRAME: bytes in frame */
+	gorums_err status;    /* CA_ERROR: the error to answer */
+	size_t     len;       /* CA_FRAME: bytes in frame */
 	uint8_t    frame[];
-} conn_ctx_msg;
+} conn_answer_msg;
 
 struct gorums_ctx {
-	/* First, so that the pool's task is the ctx. */
-	gri_hpool_task task;
 	/* Set at arrival on the actor, read-only after (published to the
-	 * handler thread by the pool's mutex). conn is a reference. */
+	 * runner by the queue's mutex). conn is kept alive by nlive. */
 	gri_conn         *conn;
 	const gri_method *method;
 	ProtobufCMessage *req;
 	uint32_t          msg_id;
 	uint32_t          method_id;
 	bool              oneway;
-	/* The actor only, until dispatch: the queue link, and the error to
-	 * answer instead of dispatching. */
+	gorums_err        err; /* answer this instead of running */
+	/* The queue link: under the connection's rq_mtx. */
 	gorums_ctx *next;
-	gorums_err  err;
-	/* The message for the return; the handler thread (after dispatch). */
-	conn_ctx_msg *ret_msg;
-	/* Any thread, CAS: CTX_* bits. acq_rel, so that the finisher sees
-	 * every other thread's use of the ctx before freeing it. */
+	/* The message for an error answer (two-way only), used by the
+	 * runner or the pool's cancel, whoever ends the ctx's turn; freed
+	 * with the ctx if unused. Published to the freer by state. */
+	conn_answer_msg *ret_msg;
+	/* Any thread, fetch-or: CTX_* bits. acq_rel, so that the freer sees
+	 * every other thread's use of the ctx (the chain of RMWs is a
+	 * release sequence), and the runner sees a release's GATE. */
 	atomic_uint state;
 };
 
@@ -121,32 +179,116 @@ struct gri_conn {
 	gri_conn_host *host;
 	void          *cookie;
 	/* Any thread: set once when the connection closes. Relaxed: only a
-	 * hint that saves work (encoding a reply, starting a handler); a
+	 * hint that saves work (encoding a reply, posting an answer); a
 	 * message that arrives after the close is ignored anyway. */
 	atomic_bool dead;
 	/* Any thread, exchange: the stop request, allocated at spawn so that
 	 * stopping cannot fail; taken by the first gri_conn_stop. */
 	_Atomic(conn_stop_msg *) stop_msg;
+	/* Any thread, exchange: CONN_MSG_DRAINED, allocated at spawn, taken
+	 * by whoever sends it (once); acq_rel, as for stop_msg. */
+	_Atomic(gri_msg *) drained_msg;
+	/* Any thread: ctxs alive, and the reference they hold (see the
+	 * notes). The 0 -> 1 increment is on the actor, which holds a
+	 * reference of its own then, so relaxed; decrements are seq_cst for
+	 * the handshake with draining. */
+	atomic_size_t nlive;
+	/* Set by the actor at a graceful stop, read by the freer of the
+	 * last ctx; seq_cst (the notes). */
+	atomic_bool draining;
+
+	/* The runner's task; the pool owns the link field while queued. */
+	gri_hpool_task runner;
+
+	/* The queue: shared by the actor, the runner and releasing
+	 * handlers, under rq_mtx. */
+	pthread_mutex_t rq_mtx;
+	gorums_ctx     *rq_head; /* arrived, not started, in order */
+	gorums_ctx     *rq_tail;
+	bool            rq_running; /* a runner holds the gate */
+	bool            rq_closed;  /* start nothing more */
+	/* Written under rq_mtx, read without it (tests). Relaxed: a
+	 * snapshot, nothing is published through it. */
+	atomic_size_t rq_len;
+
 	/* The actor only. */
 	enum conn_state state;
 	gri_link       *link;
-	gorums_err      fail;      /* close at the end of this behaviour */
-	bool            gate_open; /* the next request may start */
-	gorums_ctx     *qhead;     /* arrived, not dispatched, in order */
-	gorums_ctx     *qtail;
-	size_t          nactive; /* dispatched, not finished */
+	gorums_err      fail;    /* close at the end of this behaviour */
+	bool            drained; /* draining, and no ctx is left */
 };
+
+static gri_conn *
+runner_conn(gri_hpool_task *t)
+{
+	return ((gri_conn *) ((char *) t - offsetof(gri_conn, runner)));
+}
+
+/* ---- messages to the actor --------------------------------------------- */
+
+static conn_answer_msg *
+answer_msg_alloc(size_t frame_len)
+{
+	return ((conn_answer_msg *) gri_msg_alloc(
+	    sizeof(conn_answer_msg) + frame_len, CONN_MSG_ANSWER));
+}
+
+/*
+ * conn_post sends m to c, or frees it if nobody would hear it. The caller
+ * keeps c alive while it posts.
+ */
+static void
+conn_post(gri_conn *c, conn_answer_msg *m)
+{
+	if (m == NULL) {
+		return;
+	}
+	if (atomic_load_explicit(&c->dead, memory_order_relaxed)) {
+		gri_msg_free(&m->hdr);
+		return;
+	}
+	gri_actor_send(&c->base, &m->hdr);
+}
+
+/* conn_send_drained sends CONN_MSG_DRAINED, unless it was sent already. */
+static void
+conn_send_drained(gri_conn *c)
+{
+	gri_msg *m = atomic_exchange_explicit(&c->drained_msg, NULL,
+	                                      memory_order_acq_rel);
+
+	if (m != NULL) {
+		gri_actor_send(&c->base, m);
+	}
+}
 
 /* ---- contexts ---------------------------------------------------------- */
 
-static conn_ctx_msg *
-ctx_msg_alloc(size_t frame_len)
+/* conn_live_add counts a new ctx; on the actor. */
+static void
+conn_live_add(gri_conn *c)
 {
-	return ((conn_ctx_msg *) gri_msg_alloc(
-	    sizeof(conn_ctx_msg) + frame_len, CONN_MSG_CTX));
+	if (atomic_fetch_add_explicit(&c->nlive, 1, memory_order_relaxed) ==
+	    0) {
+		gri_actor_ref(&c->base);
+	}
 }
 
-/* ctx_free frees ctx and drops its reference to the connection. */
+/* conn_live_drop uncounts a freed ctx; any thread. */
+static void
+conn_live_drop(gri_conn *c)
+{
+	if (atomic_fetch_sub_explicit(&c->nlive, 1, memory_order_seq_cst) !=
+	    1) {
+		return;
+	}
+	if (atomic_load_explicit(&c->draining, memory_order_seq_cst)) {
+		conn_send_drained(c);
+	}
+	gri_actor_unref(&c->base); /* may free c */
+}
+
+/* ctx_free frees ctx; c may be gone when it returns. */
 static void
 ctx_free(gorums_ctx *ctx)
 {
@@ -159,156 +301,134 @@ ctx_free(gorums_ctx *ctx)
 		gri_msg_free(&ctx->ret_msg->hdr);
 	}
 	gri_pool_free(ctx, sizeof(*ctx));
-	gri_actor_unref(&c->base);
+	conn_live_drop(c);
 }
 
 /*
- * ctx_post sends m with flags to c, or frees it if there is nothing to say
- * or nobody to say it to. The caller holds a reference to c.
+ * ctx_fail answers a two-way ctx with err (one-way: nothing) and frees it.
+ * Only for a ctx no other thread can reach: one that will never run (its
+ * error, a refused runner, a closed connection), or one whose handler has
+ * returned and whose answer the caller has just claimed.
  */
 static void
-ctx_post(gri_conn *c, conn_ctx_msg *m, unsigned flags)
+ctx_fail(gorums_ctx *ctx, gorums_err err)
 {
-	if (m == NULL) {
-		return;
+	conn_answer_msg *m = ctx->ret_msg;
+
+	if (!ctx->oneway && m != NULL) {
+		ctx->ret_msg = NULL;
+		m->kind      = CA_ERROR;
+		m->msg_id    = ctx->msg_id;
+		m->method_id = ctx->method_id;
+		m->status    = err;
+		conn_post(ctx->conn, m);
 	}
-	if (flags == 0 ||
-	    atomic_load_explicit(&c->dead, memory_order_relaxed)) {
-		gri_msg_free(&m->hdr);
-		return;
-	}
-	m->flags = flags;
-	gri_actor_send(&c->base, &m->hdr);
+	ctx_free(ctx);
 }
 
 /*
- * ctx_returned records that the handler returned (or will never run),
- * answering with err if err is not OK and nobody answered yet. The ctx may
- * be gone when it returns.
+ * ctx_returned records that the handler returned with err (answering with
+ * it if it is not OK and nobody answered yet). It returns true if the
+ * caller still holds the gate (the handler did not release). The ctx may
+ * be gone when it returns; the connection is kept alive by the runner.
  */
-static void
+static bool
 ctx_returned(gorums_ctx *ctx, gorums_err err)
 {
-	gri_conn     *c = ctx->conn;
-	conn_ctx_msg *m = ctx->ret_msg;
-	unsigned      old, nw, flags = 0;
+	unsigned add = CTX_RETURNED | CTX_GATE;
+	unsigned old;
+	bool     gate;
 
-	ctx->ret_msg = NULL;
-	m->msg_id    = ctx->msg_id;
-	m->method_id = ctx->method_id;
-	m->status    = err;
-	gri_actor_ref(&c->base);
-	old = atomic_load_explicit(&ctx->state, memory_order_relaxed);
-	do {
-		nw = old | CTX_RETURNED | CTX_GATE;
-		if (err != GORUMS_OK) {
-			nw |= CTX_ANSWERED;
-		}
-	} while (!atomic_compare_exchange_weak_explicit(&ctx->state, &old, nw,
-	                                                memory_order_acq_rel,
-	                                                memory_order_relaxed));
-	if ((old & CTX_GATE) == 0) {
-		flags |= CM_GATE;
+	if (err != GORUMS_OK) {
+		add |= CTX_ANSWERED;
 	}
-	if ((old & CTX_ANSWERED) == 0 && (nw & CTX_ANSWERED) != 0) {
-		flags |= CM_ERROR;
-	}
-	if ((nw & CTX_ANSWERED) != 0) {
-		flags |= CM_DONE; /* answered and now returned: finished */
-	}
-	ctx_post(c, m, flags);
-	if ((nw & CTX_ANSWERED) != 0) {
+	old = atomic_fetch_or_explicit(&ctx->state, add, memory_order_acq_rel);
+	gate = (old & CTX_GATE) == 0;
+	if (err != GORUMS_OK && (old & CTX_ANSWERED) == 0) {
+		/* The error answer is ours; nobody else can set POSTED, so
+		 * having posted it we are the last. */
+		ctx_fail(ctx, err);
+	} else if ((old & CTX_POSTED) != 0) {
 		ctx_free(ctx);
 	}
-	gri_actor_unref(&c->base);
+	return (gate);
 }
 
 /*
- * ctx_answer records the answer carried by m (NULL when the connection is
- * dead: nothing to send) and posts it. GORUMS_ESTATE if answered already.
+ * ctx_answer posts the answer m (NULL when the connection is dead: nothing
+ * to send) for ctx; any thread. GORUMS_ESTATE if answered already.
  */
 static gorums_err
-ctx_answer(gorums_ctx *ctx, conn_ctx_msg *m, unsigned flag)
+ctx_answer(gorums_ctx *ctx, conn_answer_msg *m)
 {
-	gri_conn *c = ctx->conn;
-	unsigned  old, nw;
+	unsigned old;
 
-	gri_actor_ref(&c->base);
-	old = atomic_load_explicit(&ctx->state, memory_order_relaxed);
-	do {
-		if ((old & CTX_ANSWERED) != 0) {
-			if (m != NULL) {
-				gri_msg_free(&m->hdr);
-			}
-			gri_actor_unref(&c->base);
-			return (GORUMS_ESTATE);
+	old = atomic_fetch_or_explicit(&ctx->state, CTX_ANSWERED,
+	                               memory_order_acq_rel);
+	if ((old & CTX_ANSWERED) != 0) {
+		if (m != NULL) {
+			gri_msg_free(&m->hdr);
 		}
-		nw = old | CTX_ANSWERED;
-	} while (!atomic_compare_exchange_weak_explicit(&ctx->state, &old, nw,
-	                                                memory_order_acq_rel,
-	                                                memory_order_relaxed));
-	ctx_post(c, m, flag | ((nw & CTX_RETURNED) != 0 ? CM_DONE : 0));
-	if ((nw & CTX_RETURNED) != 0) {
+		return (GORUMS_ESTATE);
+	}
+	/* POSTED is not set yet, so the ctx and its connection live. */
+	conn_post(ctx->conn, m);
+	old = atomic_fetch_or_explicit(&ctx->state, CTX_POSTED,
+	                               memory_order_acq_rel);
+	if ((old & CTX_RETURNED) != 0) {
 		ctx_free(ctx);
 	}
-	gri_actor_unref(&c->base);
 	return (GORUMS_OK);
 }
 
-/* ctx_run is the pool task: run the handler, on a handler thread. */
+/*
+ * conn_runner_start submits the runner, with a reference for it; the
+ * caller has set rq_running (or kept it, handing the gate on).
+ */
 static void
-ctx_run(gri_hpool_task *t)
+conn_runner_start(gri_conn *c)
 {
-	gorums_ctx *ctx = (gorums_ctx *) t;
-	gorums_err  rv;
-
-	if (atomic_load_explicit(&ctx->conn->dead, memory_order_relaxed)) {
-		/* Nobody would hear the answer: do not start. */
-		ctx_returned(ctx, GORUMS_ECLOSED);
-		return;
-	}
-	rv = ctx->method->handler(ctx, ctx->req, ctx->method->arg);
-	ctx_returned(ctx, rv == GORUMS_OK ? GORUMS_OK : GORUMS_EHANDLER);
-}
-
-/* ctx_cancel: the pool will never run ctx (stopped, or no thread). */
-static void
-ctx_cancel(gri_hpool_task *t, gorums_err why)
-{
-	ctx_returned((gorums_ctx *) t, why);
+	gri_actor_ref(&c->base);
+	gri_hpool_submit(c->host->hpool, &c->runner);
 }
 
 void
 gri_ctx_release(gorums_ctx *ctx)
 {
-	conn_ctx_msg *m;
+	gri_conn *c = ctx->conn;
+	bool      start;
 
 	/* The handler is running, so ctx and its connection are alive. */
 	if ((atomic_load_explicit(&ctx->state, memory_order_relaxed) &
 	     CTX_GATE) != 0) {
 		return;
 	}
-	if ((m = ctx_msg_alloc(0)) == NULL) {
-		return; /* out of memory: the gate opens at return instead */
-	}
 	if ((atomic_fetch_or_explicit(&ctx->state, CTX_GATE,
 	                              memory_order_acq_rel) &
 	     CTX_GATE) != 0) {
-		gri_msg_free(&m->hdr);
 		return;
 	}
-	ctx_post(ctx->conn, m, CM_GATE);
+	/* The gate is ours to pass on: to a new runner if requests wait. */
+	pthread_mutex_lock(&c->rq_mtx);
+	start = c->rq_head != NULL && !c->rq_closed;
+	if (!start) {
+		c->rq_running = false;
+	}
+	pthread_mutex_unlock(&c->rq_mtx);
+	if (start) {
+		conn_runner_start(c);
+	}
 }
 
 gorums_err
 gri_ctx_reply(gorums_ctx *ctx, const ProtobufCMessage *msg)
 {
-	gri_conn     *c   = ctx->conn;
-	size_t        max = c->host->max_frame;
-	conn_ctx_msg *m   = NULL;
-	gri_wire_hdr  h;
-	size_t        size;
-	gorums_err    rv;
+	gri_conn        *c   = ctx->conn;
+	size_t           max = c->host->max_frame;
+	conn_answer_msg *m   = NULL;
+	gri_wire_hdr     h;
+	size_t           size;
+	gorums_err       rv;
 
 	if (ctx->oneway) {
 		return (GORUMS_OK);
@@ -321,7 +441,7 @@ gri_ctx_reply(gorums_ctx *ctx, const ProtobufCMessage *msg)
 		if ((size = gri_wire_msg_size(0, NULL, msg)) > max) {
 			return (GORUMS_EMSGSIZE);
 		}
-		if ((m = ctx_msg_alloc(size)) == NULL) {
+		if ((m = answer_msg_alloc(size)) == NULL) {
 			return (GORUMS_ENOMEM);
 		}
 		memset(&h, 0, sizeof(h));
@@ -334,15 +454,16 @@ gri_ctx_reply(gorums_ctx *ctx, const ProtobufCMessage *msg)
 			gri_msg_free(&m->hdr);
 			return (rv);
 		}
+		m->kind = CA_FRAME;
 	}
-	return (ctx_answer(ctx, m, CM_FRAME));
+	return (ctx_answer(ctx, m));
 }
 
 gorums_err
 gri_ctx_error(gorums_ctx *ctx, gorums_err err)
 {
-	gri_conn     *c = ctx->conn;
-	conn_ctx_msg *m = NULL;
+	gri_conn        *c = ctx->conn;
+	conn_answer_msg *m = NULL;
 
 	if (err == GORUMS_OK) {
 		return (GORUMS_EINVAL);
@@ -351,14 +472,15 @@ gri_ctx_error(gorums_ctx *ctx, gorums_err err)
 		return (GORUMS_OK);
 	}
 	if (!atomic_load_explicit(&c->dead, memory_order_relaxed)) {
-		if ((m = ctx_msg_alloc(0)) == NULL) {
+		if ((m = answer_msg_alloc(0)) == NULL) {
 			return (GORUMS_ENOMEM);
 		}
+		m->kind      = CA_ERROR;
 		m->msg_id    = ctx->msg_id;
 		m->method_id = ctx->method_id;
 		m->status    = err;
 	}
-	return (ctx_answer(ctx, m, CM_ERROR));
+	return (ctx_answer(ctx, m));
 }
 
 uint32_t
@@ -373,41 +495,175 @@ gri_ctx_oneway(const gorums_ctx *ctx)
 	return (ctx->oneway);
 }
 
-/* ctx_new makes the context of a request frame that just arrived. */
+/*
+ * ctx_new makes the context of a request frame that just arrived; on the
+ * actor. NULL if out of memory.
+ */
 static gorums_ctx *
 ctx_new(gri_conn *c, const gri_wire_frame *f)
 {
 	gorums_ctx *ctx = gri_pool_zalloc(sizeof(*ctx));
-	gorums_err  rv;
 
 	if (ctx == NULL) {
 		return (NULL);
 	}
-	gri_actor_ref(&c->base);
-	ctx->conn        = c;
-	ctx->msg_id      = f->hdr.msg_id;
-	ctx->method_id   = f->hdr.method_id;
-	ctx->oneway      = f->hdr.kind == GRI_WIRE_ONEWAY;
-	ctx->task.run    = ctx_run;
-	ctx->task.cancel = ctx_cancel;
+	conn_live_add(c);
+	ctx->conn      = c;
+	ctx->msg_id    = f->hdr.msg_id;
+	ctx->method_id = f->hdr.method_id;
+	ctx->oneway    = f->hdr.kind == GRI_WIRE_ONEWAY;
 	/* A one-way request is answered from the start: no answer is due. */
-	atomic_init(&ctx->state, ctx->oneway ? CTX_ANSWERED : 0u);
+	atomic_init(&ctx->state, ctx->oneway ? CTX_ANSWERED | CTX_POSTED : 0u);
+	if (!ctx->oneway && (ctx->ret_msg = answer_msg_alloc(0)) == NULL) {
+		ctx_free(ctx);
+		return (NULL);
+	}
 	if ((ctx->method = c->host->lookup(c->host, f->hdr.method_id)) ==
 	    NULL) {
 		ctx->err = GORUMS_EUNKNOWNMETHOD;
-		return (ctx);
-	}
-	rv = gri_wire_unpack(ctx->method->req_desc, NULL, f->payload,
-	                     f->payload_len, &ctx->req);
-	if (rv != GORUMS_OK) {
+	} else if (gri_wire_unpack(ctx->method->req_desc, NULL, f->payload,
+	                           f->payload_len, &ctx->req) != GORUMS_OK) {
 		ctx->req = NULL;
 		ctx->err = GORUMS_EDECODE;
-		return (ctx);
-	}
-	if ((ctx->ret_msg = ctx_msg_alloc(0)) == NULL) {
-		ctx->err = GORUMS_ENOMEM;
 	}
 	return (ctx);
+}
+
+/* ---- the runner --------------------------------------------------------- */
+
+/*
+ * conn_runner_next pops the next request for the runner, or returns NULL
+ * when the runner must end: the queue is empty or closed (rq_running is
+ * cleared), or it has run its batch and others wait for a thread (it is
+ * submitted again, still holding the gate). *n counts the handlers run.
+ */
+static gorums_ctx *
+conn_runner_next(gri_conn *c, int *n)
+{
+	gorums_ctx *ctx;
+
+	pthread_mutex_lock(&c->rq_mtx);
+	if (c->rq_closed || (ctx = c->rq_head) == NULL) {
+		c->rq_running = false;
+		pthread_mutex_unlock(&c->rq_mtx);
+		return (NULL);
+	}
+	if (++*n > CONN_RUNNER_BATCH) {
+		*n = 0;
+		if (gri_hpool_waiting(c->host->hpool)) {
+			/* Let the waiting tasks go first; the gate stays. */
+			pthread_mutex_unlock(&c->rq_mtx);
+			conn_runner_start(c);
+			return (NULL);
+		}
+	}
+	if ((c->rq_head = ctx->next) == NULL) {
+		c->rq_tail = NULL;
+	}
+	atomic_store_explicit(
+	    &c->rq_len,
+	    atomic_load_explicit(&c->rq_len, memory_order_relaxed) - 1,
+	    memory_order_relaxed);
+	pthread_mutex_unlock(&c->rq_mtx);
+	ctx->next = NULL;
+	return (ctx);
+}
+
+/* conn_runner_run is the runner task: serve the queue, on a pool thread. */
+static void
+conn_runner_run(gri_hpool_task *t)
+{
+	gri_conn   *c = runner_conn(t);
+	gorums_ctx *ctx;
+	gorums_err  rv;
+	int         n = 0;
+
+	while ((ctx = conn_runner_next(c, &n)) != NULL) {
+		if (ctx->err != GORUMS_OK) {
+			ctx_fail(ctx, ctx->err);
+			continue;
+		}
+		if (atomic_load_explicit(&c->dead, memory_order_relaxed)) {
+			/* Closed since the pop: nobody would hear it. */
+			ctx_fail(ctx, GORUMS_ECLOSED);
+			continue;
+		}
+		rv = ctx->method->handler(ctx, ctx->req, ctx->method->arg);
+		if (!ctx_returned(
+		        ctx, rv == GORUMS_OK ? GORUMS_OK : GORUMS_EHANDLER)) {
+			break; /* released: a new runner has the gate */
+		}
+	}
+	gri_actor_unref(&c->base); /* the submission's */
+}
+
+/*
+ * conn_runner_cancel: the pool will never run the runner (stopped, or no
+ * thread). Every queued request is answered with why (or its own error),
+ * and the gate opens; on the submitting or stopping thread.
+ */
+static void
+conn_runner_cancel(gri_hpool_task *t, gorums_err why)
+{
+	gri_conn   *c = runner_conn(t);
+	gorums_ctx *list, *ctx;
+
+	pthread_mutex_lock(&c->rq_mtx);
+	list       = c->rq_head;
+	c->rq_head = c->rq_tail = NULL;
+	c->rq_running           = false;
+	atomic_store_explicit(&c->rq_len, 0, memory_order_relaxed);
+	pthread_mutex_unlock(&c->rq_mtx);
+	while ((ctx = list) != NULL) {
+		list      = ctx->next;
+		ctx->next = NULL;
+		ctx_fail(ctx, ctx->err != GORUMS_OK ? ctx->err : why);
+	}
+	gri_actor_unref(&c->base); /* the submission's */
+}
+
+/*
+ * conn_queue_close closes the queue (nothing more starts) and returns what
+ * was queued; any runner ends at its next look.
+ */
+static gorums_ctx *
+conn_queue_close(gri_conn *c)
+{
+	gorums_ctx *list;
+
+	pthread_mutex_lock(&c->rq_mtx);
+	c->rq_closed = true;
+	list         = c->rq_head;
+	c->rq_head = c->rq_tail = NULL;
+	atomic_store_explicit(&c->rq_len, 0, memory_order_relaxed);
+	pthread_mutex_unlock(&c->rq_mtx);
+	return (list);
+}
+
+/* conn_enqueue appends ctx and starts a runner if none holds the gate. */
+static void
+conn_enqueue(gri_conn *c, gorums_ctx *ctx)
+{
+	bool start;
+
+	pthread_mutex_lock(&c->rq_mtx);
+	if (c->rq_tail != NULL) {
+		c->rq_tail->next = ctx;
+	} else {
+		c->rq_head = ctx;
+	}
+	c->rq_tail = ctx;
+	atomic_store_explicit(
+	    &c->rq_len,
+	    atomic_load_explicit(&c->rq_len, memory_order_relaxed) + 1,
+	    memory_order_relaxed);
+	start         = !c->rq_running;
+	c->rq_running = true;
+	pthread_mutex_unlock(&c->rq_mtx);
+	if (start) {
+		/* Outside the lock: a refusing pool cancels right here. */
+		conn_runner_start(c);
+	}
 }
 
 /* ---- the connection actor ---------------------------------------------- */
@@ -454,65 +710,15 @@ conn_write(gri_conn *c, const uint8_t *frame, size_t len)
 	}
 }
 
-/* conn_run_queue dispatches queued requests while the gate is open. */
-static void
-conn_run_queue(gri_conn *c)
-{
-	gorums_ctx *ctx;
-
-	while (c->state == CONN_OPEN && c->gate_open &&
-	       (ctx = c->qhead) != NULL) {
-		if ((c->qhead = ctx->next) == NULL) {
-			c->qtail = NULL;
-		}
-		ctx->next = NULL;
-		if (ctx->err != GORUMS_OK) {
-			if (!ctx->oneway) {
-				conn_send_error(c, ctx->msg_id, ctx->method_id,
-				                ctx->err);
-			}
-			ctx_free(ctx);
-			continue;
-		}
-		c->gate_open = false;
-		c->nactive++;
-		/* The pool may cancel it right here (stopped, or no thread
-		 * at all): then its news comes back as a message. */
-		gri_hpool_submit(c->host->hpool, &ctx->task);
-	}
-}
-
-/*
- * conn_reject_queue answers every queued request (graceful stop): with
- * its own error if it has one, else GORUMS_ESTOPPED.
- */
-static void
-conn_reject_queue(gri_conn *c)
-{
-	gorums_ctx *ctx;
-
-	while ((ctx = c->qhead) != NULL) {
-		c->qhead = ctx->next;
-		if (!ctx->oneway) {
-			conn_send_error(c, ctx->msg_id, ctx->method_id,
-			                ctx->err != GORUMS_OK
-			                    ? ctx->err
-			                    : GORUMS_ESTOPPED);
-		}
-		ctx_free(ctx);
-	}
-	c->qtail = NULL;
-}
-
 /*
  * conn_shutdown closes the connection: the link and its stream go, the
- * queue is discarded, and the host is told. Handlers still running are
- * not waited for. Idempotent.
+ * queue is closed and discarded, and the host is told. Handlers still
+ * running are not waited for. Idempotent.
  */
 static void
 conn_shutdown(gri_conn *c)
 {
-	gorums_ctx *ctx;
+	gorums_ctx *list, *ctx;
 
 	if (c->state == CONN_CLOSED) {
 		return;
@@ -524,11 +730,11 @@ conn_shutdown(gri_conn *c)
 		gri_link_free(c->link);
 		c->link = NULL;
 	}
-	while ((ctx = c->qhead) != NULL) {
-		c->qhead = ctx->next;
+	list = conn_queue_close(c);
+	while ((ctx = list) != NULL) {
+		list = ctx->next;
 		ctx_free(ctx);
 	}
-	c->qtail = NULL;
 	c->host->closed(c->host, c->cookie);
 }
 
@@ -561,20 +767,42 @@ conn_on_start(gri_conn *c, conn_start_msg *m)
 		c->fail = rv;
 		return;
 	}
-	c->state     = CONN_OPEN;
-	c->gate_open = true;
+	c->state = CONN_OPEN;
 }
 
+/*
+ * conn_on_stop: an immediate stop closes now. A graceful one closes the
+ * queue, answers what had not started with GORUMS_ESTOPPED (or its own
+ * error), and waits for the ctxs still alive (DRAINED).
+ */
 static void
 conn_on_stop(gri_conn *c, conn_stop_msg *m)
 {
+	gorums_ctx *list, *ctx;
+
 	if (!m->graceful || c->state == CONN_INIT) {
 		conn_close(c);
 		return;
 	}
-	if (c->state == CONN_OPEN) {
-		c->state = CONN_DRAINING;
-		conn_reject_queue(c);
+	if (c->state != CONN_OPEN) {
+		return;
+	}
+	c->state = CONN_DRAINING;
+	list     = conn_queue_close(c);
+	while ((ctx = list) != NULL) {
+		list = ctx->next;
+		if (!ctx->oneway) {
+			conn_send_error(c, ctx->msg_id, ctx->method_id,
+			                ctx->err != GORUMS_OK
+			                    ? ctx->err
+			                    : GORUMS_ESTOPPED);
+		}
+		ctx_free(ctx);
+	}
+	atomic_store_explicit(&c->draining, true, memory_order_seq_cst);
+	if (atomic_load_explicit(&c->nlive, memory_order_seq_cst) == 0) {
+		/* Through the mailbox: answers already posted go first. */
+		conn_send_drained(c);
 	}
 }
 
@@ -584,7 +812,6 @@ conn_on_frame(gri_conn *c, gri_link_msg *m)
 	gri_wire_frame f;
 	gorums_ctx    *ctx;
 	gorums_err     rv;
-	bool           oneway;
 
 	rv = gri_wire_decode(m->data, m->len, c->host->max_frame, &f);
 	if (rv != GORUMS_OK) {
@@ -596,48 +823,32 @@ conn_on_frame(gri_conn *c, gri_link_msg *m)
 		 * nothing to match them with. */
 		return;
 	}
-	oneway = f.hdr.kind == GRI_WIRE_ONEWAY;
 	if (c->state != CONN_OPEN) {
-		if (!oneway) {
+		if (f.hdr.kind != GRI_WIRE_ONEWAY) {
 			conn_send_error(c, f.hdr.msg_id, f.hdr.method_id,
 			                GORUMS_ESTOPPED);
 		}
 		return;
 	}
 	if ((ctx = ctx_new(c, &f)) == NULL) {
-		if (!oneway) {
-			conn_send_error(c, f.hdr.msg_id, f.hdr.method_id,
-			                GORUMS_ENOMEM);
-		}
+		/* No way to answer it in its turn: give up the connection,
+		 * so that the client's calls fail instead of waiting. */
+		c->fail = GORUMS_ENOMEM;
 		return;
 	}
-	if (c->qtail != NULL) {
-		c->qtail->next = ctx;
-	} else {
-		c->qhead = ctx;
-	}
-	c->qtail = ctx;
-	conn_run_queue(c);
+	conn_enqueue(c, ctx);
 }
 
 static void
-conn_on_ctx(gri_conn *c, conn_ctx_msg *m)
+conn_on_answer(gri_conn *c, conn_answer_msg *m)
 {
 	if (c->state != CONN_OPEN && c->state != CONN_DRAINING) {
 		return;
 	}
-	if ((m->flags & CM_FRAME) != 0) {
+	if (m->kind == CA_FRAME) {
 		conn_write(c, m->frame, m->len);
-	}
-	if ((m->flags & CM_ERROR) != 0) {
+	} else {
 		conn_send_error(c, m->msg_id, m->method_id, m->status);
-	}
-	if ((m->flags & CM_DONE) != 0) {
-		c->nactive--;
-	}
-	if ((m->flags & CM_GATE) != 0) {
-		c->gate_open = true;
-		conn_run_queue(c);
 	}
 }
 
@@ -681,8 +892,11 @@ conn_dispatch(gri_actor *self, gri_msg *m)
 	case CONN_MSG_STOP:
 		conn_on_stop(c, (conn_stop_msg *) m);
 		break;
-	case CONN_MSG_CTX:
-		conn_on_ctx(c, (conn_ctx_msg *) m);
+	case CONN_MSG_ANSWER:
+		conn_on_answer(c, (conn_answer_msg *) m);
+		break;
+	case CONN_MSG_DRAINED:
+		c->drained = true;
 		break;
 	default:
 		if (m->id >= CONN_MSG_LINK &&
@@ -697,13 +911,12 @@ conn_dispatch(gri_actor *self, gri_msg *m)
 	}
 	if (c->fail != GORUMS_OK) {
 		conn_close(c);
-	} else if (c->state == CONN_DRAINING && c->nactive == 0) {
+	} else if (c->state == CONN_DRAINING && c->drained) {
 		if (c->link == NULL || gri_link_idle(c->link)) {
-			conn_close(
-			    c); /* graceful stop: answered and written */
+			conn_close(c); /* graceful stop: answered, written */
 		} else {
-			gri_link_want_idle(
-			    c->link); /* SENT will bring us back */
+			/* SENT will bring us back. */
+			gri_link_want_idle(c->link);
 		}
 	}
 }
@@ -722,12 +935,18 @@ static void
 conn_fini(gri_actor *self)
 {
 	gri_conn      *c = (gri_conn *) self;
-	conn_stop_msg *m =
+	conn_stop_msg *sm =
 	    atomic_load_explicit(&c->stop_msg, memory_order_relaxed);
+	gri_msg *dm =
+	    atomic_load_explicit(&c->drained_msg, memory_order_relaxed);
 
-	if (m != NULL) {
-		gri_msg_free(&m->hdr);
+	if (sm != NULL) {
+		gri_msg_free(&sm->hdr);
 	}
+	if (dm != NULL) {
+		gri_msg_free(dm);
+	}
+	pthread_mutex_destroy(&c->rq_mtx);
 	c->host->release(c->host);
 }
 
@@ -755,6 +974,7 @@ gri_conn_spawn(gri_conn_host *h, void *cookie, nng_stream *stream,
 {
 	conn_start_msg *start;
 	conn_stop_msg  *stop;
+	gri_msg        *drained;
 	gri_actor      *a;
 	gri_conn       *c;
 	gorums_err      rv;
@@ -762,9 +982,11 @@ gri_conn_spawn(gri_conn_host *h, void *cookie, nng_stream *stream,
 	start =
 	    (conn_start_msg *) gri_msg_alloc(sizeof(*start), CONN_MSG_START);
 	stop = (conn_stop_msg *) gri_msg_alloc(sizeof(*stop), CONN_MSG_STOP);
-	if (start == NULL || stop == NULL) {
+	drained = gri_msg_alloc(sizeof(*drained), CONN_MSG_DRAINED);
+	if (start == NULL || stop == NULL || drained == NULL) {
 		gri_msg_free(start != NULL ? &start->hdr : NULL);
 		gri_msg_free(stop != NULL ? &stop->hdr : NULL);
+		gri_msg_free(drained);
 		nng_stream_free(stream);
 		return (GORUMS_ENOMEM);
 	}
@@ -774,14 +996,22 @@ gri_conn_spawn(gri_conn_host *h, void *cookie, nng_stream *stream,
 	if (rv != GORUMS_OK) {
 		gri_msg_free(&start->hdr); /* frees the stream */
 		gri_msg_free(&stop->hdr);
+		gri_msg_free(drained);
 		return (rv);
 	}
-	c         = (gri_conn *) a;
-	c->host   = h;
-	c->cookie = cookie;
-	c->state  = CONN_INIT;
+	c                = (gri_conn *) a;
+	c->host          = h;
+	c->cookie        = cookie;
+	c->state         = CONN_INIT;
+	c->runner.run    = conn_runner_run;
+	c->runner.cancel = conn_runner_cancel;
+	pthread_mutex_init(&c->rq_mtx, NULL);
 	atomic_init(&c->dead, false);
 	atomic_init(&c->stop_msg, stop);
+	atomic_init(&c->drained_msg, drained);
+	atomic_init(&c->nlive, 0);
+	atomic_init(&c->draining, false);
+	atomic_init(&c->rq_len, 0);
 	h->hold(h);
 	gri_actor_send(a, &start->hdr);
 	*cp = c;
@@ -809,4 +1039,10 @@ void
 gri_conn_unref(gri_conn *c)
 {
 	gri_actor_unref(&c->base);
+}
+
+size_t
+gri_conn_nqueued(gri_conn *c)
+{
+	return (atomic_load_explicit(&c->rq_len, memory_order_relaxed));
 }

@@ -3,20 +3,31 @@
  *
  * A connection owns a gri_link (src/link/link.h), which reads at all times.
  * Each frame is decoded as it arrives; requests and one-way requests are
- * queued in arrival order, and the head of the queue is handed to a
- * handler thread (src/server/handlers.h) only when the previous request's
- * handler has returned or called gorums_ctx_release: the ordering gate.
- * Answers come back from any thread as messages to the actor, which alone
- * writes to the link.
+ * queued in arrival order. The queue is served by the connection's runner,
+ * a task on the handler thread pool (src/server/handlers.h) that holds the
+ * ordering gate: it runs the handlers of the queued requests one after the
+ * other on its own thread, without a hand-off between them, until the
+ * queue is empty. A handler that calls gorums_ctx_release passes the gate
+ * on: a new runner serves the rest of the queue on another thread while
+ * the releasing handler finishes on its own. So the next handler starts
+ * only after the previous one returned or released, and a backlog of
+ * requests costs no thread wake-up per request. Answers come back from any
+ * thread as messages to the actor, which alone writes to the link.
  *
  * Every two-way request gets exactly one answer frame, with its msg_id and
  * method_id: a reply (status 0) or an error with status
  * GORUMS_EUNKNOWNMETHOD (no handler), GORUMS_EDECODE (the payload is not a
  * valid request message), GORUMS_EHANDLER (the handler returned an error
  * before answering), GORUMS_ESTOPPED (the server stopped gracefully before
- * the request started), or whatever the handler passed to gorums_ctx_error.
- * One-way requests get no answer. A frame that does not decode (bad
- * version, kind or metadata, or over max_frame) closes this connection only.
+ * the request started, or the handler pool was stopped), GORUMS_ENOMEM (no
+ * handler thread exists and none could be made), or whatever the handler
+ * passed to gorums_ctx_error. Answers leave in the order of their
+ * requests, except those given after release or return (from another
+ * thread) and the GORUMS_ESTOPPED answers of a graceful stop, which go out
+ * at once. One-way requests get no answer. A frame that does not decode (bad
+ * version, kind or metadata, or over max_frame) closes this connection only,
+ * and so does running out of memory for a request (the client sees the
+ * connection fail instead of waiting for an answer that cannot be made).
  *
  * The server side (src/server) sees a connection through gri_conn_host.
  */
@@ -96,6 +107,12 @@ void gri_conn_stop(gri_conn *c, bool graceful);
 
 /* gri_conn_unref drops a reference taken by gri_conn_spawn. */
 void gri_conn_unref(gri_conn *c);
+
+/*
+ * gri_conn_nqueued is the number of requests queued on c, not started yet;
+ * for tests (a snapshot, any thread, while the caller holds a reference).
+ */
+size_t gri_conn_nqueued(gri_conn *c);
 
 /*
  * The request context. These implement gorums_ctx_* (gorums/server.h),

@@ -114,6 +114,12 @@ gri_hpool_on_thread(const gri_hpool *p)
 	return (hpool_self != NULL && hpool_self == p);
 }
 
+bool
+gri_hpool_waiting(gri_hpool *p)
+{
+	return (atomic_load_explicit(&p->qlen, memory_order_relaxed) > 0);
+}
+
 int
 gri_hpool_nthreads(gri_hpool *p)
 {

@@ -4,7 +4,11 @@
  * Server handlers may block (sleep, do I/O, make nested calls) after they
  * call gorums_ctx_release, so they never run on the actor workers. They run
  * here, on threads that are created when every existing one is busy, so
- * that N connections whose handlers block all make progress at once.
+ * that N connections whose handlers block all make progress at once. A
+ * connection has at most one task here at a time that holds its ordering
+ * gate, its runner (actors/conn/conn.h), which runs that connection's
+ * queued handlers one after the other on its thread; a runner with a long
+ * backlog asks gri_hpool_waiting now and then and makes way for others.
  *
  * A thread that runs out of work spins for spin_ns (waking a parked thread
  * costs ~20 us on these VMs, so a spinning one takes the next task cheaply),
@@ -88,6 +92,14 @@ gorums_err gri_hpool_stop(gri_hpool *p);
 
 /* gri_hpool_free stops p if needed and frees it; not from its threads. */
 void gri_hpool_free(gri_hpool *p);
+
+/*
+ * gri_hpool_waiting is true if tasks are queued, waiting for a thread: a
+ * hint (a relaxed read, maybe stale), cheap enough for a long-running task
+ * to ask now and then whether it should make way (submit itself again,
+ * behind the others, and return).
+ */
+bool gri_hpool_waiting(gri_hpool *p);
 
 /* gri_hpool_nthreads is the number of threads alive, for tests. */
 int gri_hpool_nthreads(gri_hpool *p);

@@ -1,8 +1,9 @@
 /*
  * handlers_test: the handler thread pool: tasks run once, the pool grows
  * while every thread is busy, holds at max_threads (tasks queue), retires
- * idle threads down to min_threads, stop cancels what is queued and waits
- * for what runs, and it works without spinning and from many producers.
+ * idle threads down to min_threads, says when tasks wait for a thread,
+ * stop cancels what is queued and waits for what runs, and it works
+ * without spinning and from many producers.
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -183,6 +184,7 @@ test_max_threads_queues(void)
 	o.max_threads = 2;
 	GTS_PASS(gri_hpool_alloc(&p, &o));
 	gts_latch_init(&done, 6);
+	GTS_ASSERT(!gri_hpool_waiting(p));
 	t0 = gts_now_ns();
 	for (int i = 0; i < 6; i++) {
 		job_init(&jobs[i], i);
@@ -191,7 +193,11 @@ test_max_threads_queues(void)
 		gri_hpool_submit(p, &jobs[i].t);
 	}
 	GTS_ASSERT(gri_hpool_nthreads(p) <= 2);
+	/* At least four wait for the two threads (30 ms each). */
+	GTS_ASSERT(gri_hpool_waiting(p));
 	GTS_ASSERT(gts_latch_wait(&done, WAIT_MS));
+	/* The last ones ran, so none waits. */
+	GTS_ASSERT(!gri_hpool_waiting(p));
 	/* Three rounds of two. */
 	GTS_ASSERT(gts_now_ns() - t0 >= 90u * 1000000u);
 	GTS_EQ(atomic_load(&max_running), 2);

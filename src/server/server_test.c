@@ -3,8 +3,10 @@
  * and ipc:// in a temporary directory), driven by a raw client that speaks
  * frames (test_client.h): echo, ordering of 1000 requests, release letting
  * requests overlap, 64 connections with blocking handlers, every error
- * answer, malformed frames, one-way requests, late answers, graceful and
- * immediate stop, and close with handlers blocked. Leaks show under
+ * answer, malformed frames, one-way requests (and a long run of them, in
+ * order), late answers, graceful and immediate stop, close with handlers
+ * blocked, and a connection with an endless backlog making way for
+ * others when the handler threads are all taken. Leaks show under
  * --config=asan, races under --config=tsan.
  */
 #include <stdatomic.h>
@@ -38,6 +40,7 @@ enum {
 static gts_latch  *sleep_started; /* counted down by M_SLEEP on entry */
 static atomic_int  sleep_running;
 static atomic_int  sleep_max_running;
+static atomic_int  sleep_done;
 static atomic_int  oneway_count;
 static gts_latch  *oneway_done;
 static long        order_next; /* M_ORDER only: the gate serialises them */
@@ -94,6 +97,7 @@ h_sleep(gorums_ctx *ctx, const ProtobufCMessage *req, void *arg)
 	}
 	tc_sleep_ms((int) e->value);
 	atomic_fetch_sub(&sleep_running, 1);
+	atomic_fetch_add(&sleep_done, 1);
 	return (echo_reply(ctx, e));
 }
 
@@ -163,6 +167,7 @@ reset_state(void)
 	sleep_started = NULL;
 	atomic_store(&sleep_running, 0);
 	atomic_store(&sleep_max_running, 0);
+	atomic_store(&sleep_done, 0);
 	atomic_store(&oneway_count, 0);
 	oneway_done = NULL;
 	order_next  = 0;
@@ -427,6 +432,70 @@ test_no_release_serializes(void)
 	printf("     4 x 50 ms without release: %.1f ms\n", el);
 	GTS_ASSERT(el >= 200.0);
 	GTS_EQ(atomic_load(&sleep_max_running), 1);
+}
+
+#define NONEWAY 10000
+
+static void
+test_oneway_order(void)
+{
+	char           url[128];
+	gorums_server *s =
+	    server_start("tcp://127.0.0.1:0", url, sizeof(url), NULL);
+	tc_client c;
+
+	/* A long run of one-way requests, then a two-way one: all handled
+	 * in order (M_ORDER's plain variable lets TSan check that each
+	 * handler saw the previous one's writes). */
+	GTS_PASS(tc_dial(&c, url, WAIT_MS));
+	for (int i = 0; i < NONEWAY; i++) {
+		send_echo(&c, GRI_WIRE_ONEWAY, (uint32_t) i + 1, M_ORDER, "o",
+		          i);
+	}
+	call(&c, NONEWAY + 1, M_ORDER, "o", NONEWAY);
+	expect_reply(&c, NONEWAY + 1, M_ORDER, NONEWAY);
+	expect_silence(&c, 20);
+	tc_close(&c);
+	gorums_server_close(s);
+	GTS_ASSERT(order_ok);
+	GTS_EQ(order_next, NONEWAY + 1);
+}
+
+#define NFAIR 300
+
+static void
+test_backlog_makes_way(void)
+{
+	char               url[128];
+	gorums_server_opts o;
+	gorums_server     *s;
+	tc_client          a, b;
+	int                done;
+
+	/* One handler thread only. Connection a queues NFAIR requests of
+	 * 1 ms each; b's request must not wait for all of them: a's
+	 * runner makes way every batch when others wait for the thread. */
+	gorums_server_opts_init(&o);
+	o.max_handlers = 1;
+	s = server_start("tcp://127.0.0.1:0", url, sizeof(url), &o);
+	GTS_PASS(tc_dial(&a, url, WAIT_MS));
+	GTS_PASS(tc_dial(&b, url, WAIT_MS));
+	for (int i = 0; i < NFAIR; i++) {
+		call(&a, (uint32_t) i + 1, M_SLEEP, "", 1);
+	}
+	expect_reply(&a, 1, M_SLEEP, 1); /* a's runner is under way */
+	call(&b, 1, M_ECHO, "b", 7);
+	expect_reply(&b, 1, M_ECHO, 7);
+	done = atomic_load(&sleep_done);
+	printf("     b answered after %d of a's %d requests\n", done, NFAIR);
+	GTS_ASSERT(done < NFAIR);
+	for (int i = 1; i < NFAIR; i++) {
+		expect_reply(&a, (uint32_t) i + 1, M_SLEEP, 1);
+	}
+	GTS_EQ(atomic_load(&sleep_max_running), 1);
+	tc_close(&a);
+	tc_close(&b);
+	gorums_server_close(s);
 }
 
 #define NCONNS 64
@@ -894,6 +963,8 @@ gts_test TEST_LIST[] = {
     {"server small max_frame", test_small_max_frame},
     {"server handler error", test_handler_error},
     {"server one-way", test_oneway},
+    {"server one-way run in order", test_oneway_order},
+    {"server backlog makes way", test_backlog_makes_way},
     {"server late reply", test_late_reply},
     {"server late reply after close", test_late_reply_after_close},
     {"server reply twice", test_reply_twice},
