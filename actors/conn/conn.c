@@ -420,14 +420,51 @@ gri_ctx_release(gorums_ctx *ctx)
 	}
 }
 
-gorums_err
-gri_ctx_reply(gorums_ctx *ctx, const ProtobufCMessage *msg)
+/*
+ * ctx_encode packs msg (NULL: empty) as a frame of the given kind for
+ * ctx's request into a new answer message in *mp, or leaves *mp NULL when
+ * the connection is dead (nothing will be sent). Any thread.
+ */
+static gorums_err
+ctx_encode(gorums_ctx *ctx, gri_wire_kind kind, const ProtobufCMessage *msg,
+           conn_answer_msg **mp)
 {
 	gri_conn        *c   = ctx->conn;
 	size_t           max = c->host->max_frame;
-	conn_answer_msg *m   = NULL;
+	conn_answer_msg *m;
 	gri_wire_hdr     h;
 	size_t           size;
+	gorums_err       rv;
+
+	*mp = NULL;
+	if (atomic_load_explicit(&c->dead, memory_order_relaxed)) {
+		return (GORUMS_OK);
+	}
+	if ((size = gri_wire_msg_size(0, NULL, msg)) > max) {
+		return (GORUMS_EMSGSIZE);
+	}
+	if ((m = answer_msg_alloc(size)) == NULL) {
+		return (GORUMS_ENOMEM);
+	}
+	memset(&h, 0, sizeof(h));
+	h.kind      = kind;
+	h.msg_id    = ctx->msg_id;
+	h.method_id = ctx->method_id;
+	rv = gri_wire_encode_msg(&h, NULL, msg, max, m->frame, size, &m->len);
+	if (rv != GORUMS_OK) {
+		gri_msg_free(&m->hdr);
+		return (rv);
+	}
+	m->kind = CA_FRAME;
+	*mp     = m;
+	return (GORUMS_OK);
+}
+
+/* ctx_finish answers ctx with a frame of the given kind (reply, end). */
+static gorums_err
+ctx_finish(gorums_ctx *ctx, gri_wire_kind kind, const ProtobufCMessage *msg)
+{
+	conn_answer_msg *m;
 	gorums_err       rv;
 
 	if (ctx->oneway) {
@@ -437,26 +474,47 @@ gri_ctx_reply(gorums_ctx *ctx, const ProtobufCMessage *msg)
 	     CTX_ANSWERED) != 0) {
 		return (GORUMS_ESTATE); /* before packing for nothing */
 	}
-	if (!atomic_load_explicit(&c->dead, memory_order_relaxed)) {
-		if ((size = gri_wire_msg_size(0, NULL, msg)) > max) {
-			return (GORUMS_EMSGSIZE);
-		}
-		if ((m = answer_msg_alloc(size)) == NULL) {
-			return (GORUMS_ENOMEM);
-		}
-		memset(&h, 0, sizeof(h));
-		h.kind      = GRI_WIRE_REPLY;
-		h.msg_id    = ctx->msg_id;
-		h.method_id = ctx->method_id;
-		rv = gri_wire_encode_msg(&h, NULL, msg, max, m->frame, size,
-		                         &m->len);
-		if (rv != GORUMS_OK) {
-			gri_msg_free(&m->hdr);
-			return (rv);
-		}
-		m->kind = CA_FRAME;
+	if ((rv = ctx_encode(ctx, kind, msg, &m)) != GORUMS_OK) {
+		return (rv);
 	}
 	return (ctx_answer(ctx, m));
+}
+
+gorums_err
+gri_ctx_reply(gorums_ctx *ctx, const ProtobufCMessage *msg)
+{
+	return (ctx_finish(ctx, GRI_WIRE_REPLY, msg));
+}
+
+gorums_err
+gri_ctx_end(gorums_ctx *ctx)
+{
+	return (ctx_finish(ctx, GRI_WIRE_STREAM_END, NULL));
+}
+
+gorums_err
+gri_ctx_send(gorums_ctx *ctx, const ProtobufCMessage *msg)
+{
+	conn_answer_msg *m;
+	gorums_err       rv;
+
+	if (ctx->oneway) {
+		return (GORUMS_OK);
+	}
+	/* Until it is answered, ctx and its connection live (POSTED is not
+	 * set), and an item posted now is written before the answer, which
+	 * the same thread posts later (FIFO per sender). */
+	if ((atomic_load_explicit(&ctx->state, memory_order_relaxed) &
+	     CTX_ANSWERED) != 0) {
+		return (GORUMS_ESTATE);
+	}
+	if ((rv = ctx_encode(ctx, GRI_WIRE_STREAM_ITEM, msg, &m)) !=
+	        GORUMS_OK ||
+	    m == NULL) {
+		return (rv);
+	}
+	conn_post(ctx->conn, m);
+	return (GORUMS_OK);
 }
 
 gorums_err

@@ -120,6 +120,8 @@ size_t gri_conn_nqueued(gri_conn *c);
  */
 void       gri_ctx_release(gorums_ctx *ctx);
 gorums_err gri_ctx_reply(gorums_ctx *ctx, const ProtobufCMessage *msg);
+gorums_err gri_ctx_send(gorums_ctx *ctx, const ProtobufCMessage *msg);
+gorums_err gri_ctx_end(gorums_ctx *ctx);
 gorums_err gri_ctx_error(gorums_ctx *ctx, gorums_err err);
 uint32_t   gri_ctx_method(const gorums_ctx *ctx);
 bool       gri_ctx_oneway(const gorums_ctx *ctx);

@@ -598,6 +598,24 @@ gorums_ctx_reply(gorums_ctx *ctx, const ProtobufCMessage *msg)
 }
 
 gorums_err
+gorums_ctx_send(gorums_ctx *ctx, const ProtobufCMessage *msg)
+{
+	if (ctx == NULL) {
+		return (GORUMS_EINVAL);
+	}
+	return (gri_ctx_send(ctx, msg));
+}
+
+gorums_err
+gorums_ctx_end(gorums_ctx *ctx)
+{
+	if (ctx == NULL) {
+		return (GORUMS_EINVAL);
+	}
+	return (gri_ctx_end(ctx));
+}
+
+gorums_err
 gorums_ctx_error(gorums_ctx *ctx, gorums_err err)
 {
 	if (ctx == NULL) {

@@ -433,6 +433,58 @@ test_qcall_correctable_levels(void)
 	pthread_mutex_destroy(&lg.mtx);
 }
 
+/* ---- correctable stream: several replies per node -------------------- */
+
+/* Never done by itself: the call ends when every stream has ended. The
+ * level is the number of items so far. */
+static bool
+qf_count_items(void *arg, const gorums_qin *in,
+               const ProtobufCMessage **result, int *level)
+{
+	(void) arg;
+	*result = in->replies[in->nreplies - 1].msg;
+	*level  = (int) in->nreplies;
+	return (false);
+}
+
+static void
+test_qcall_correctable_stream(void)
+{
+	cluster            c;
+	gorums_call       *call;
+	Gorums__Test__Echo req = GORUMS__TEST__ECHO__INIT;
+	gorums_qcall_opts  o   = opts(
+	       (gorums_qspec) {.kind = GORUMS_QF_CUSTOM, .fn = qf_count_items});
+	level_log lg;
+
+	memset(&lg, 0, sizeof(lg));
+	pthread_mutex_init(&lg.mtx, NULL);
+	cluster_up(&c, 3);
+	o.correctable = true;
+	req.value     = 4; /* items per server */
+	GTS_PASS(gorums_qcall_async(c.cfg, M_STREAM, &req.base, &o, &call));
+	for (int lvl = 1; lvl <= 12; lvl += 4) {
+		GTS_PASS(gorums_qcall_watch(call, lvl, level_cb, &lg));
+	}
+	GTS_PASS(gorums_qcall_wait_level(call, 12));
+	GTS_PASS(gorums_call_wait(call));
+	GTS_EQ(gorums_qcall_level(call, NULL), 12);
+	GTS_EQ(gorums_qcall_nreplies(call), 12);
+	for (size_t i = 0; i < 3; i++) {
+		GTS_PASS(gorums_qcall_node_status(call, i, NULL));
+	}
+	pthread_mutex_lock(&lg.mtx);
+	GTS_EQ(lg.n, 3);
+	for (int i = 0; i < 3; i++) {
+		GTS_ASSERT(lg.levels[i] >= 1 + 4 * i);
+	}
+	pthread_mutex_unlock(&lg.mtx);
+	gorums_call_free(call);
+	await_no_pending(c.mgr);
+	cluster_down(&c);
+	pthread_mutex_destroy(&lg.mtx);
+}
+
 /* ---- skipped nodes never count -------------------------------------- */
 
 static void
@@ -620,6 +672,7 @@ gts_test TEST_LIST[] = {
     {"qcall forms on 9 servers", test_qcall_forms_9},
     {"qcall dead servers", test_qcall_dead_servers},
     {"qcall correctable levels", test_qcall_correctable_levels},
+    {"qcall correctable stream", test_qcall_correctable_stream},
     {"qcall skipped node", test_qcall_skipped_node},
     {"qcall many async", test_qcall_many_async},
     {"qcall cancel", test_qcall_cancel},

@@ -66,6 +66,22 @@ h_state(gorums_ctx *ctx, const ProtobufCMessage *req, void *arg)
 	return (gorums_ctx_reply(ctx, &rep.base));
 }
 
+static gorums_err
+h_stream(gorums_ctx *ctx, const ProtobufCMessage *req, void *arg)
+{
+	test_server       *ts   = arg;
+	Gorums__Test__Echo item = GORUMS__TEST__ECHO__INIT;
+	int64_t            n    = ((const Gorums__Test__Echo *) req)->value;
+
+	atomic_fetch_add(&ts->nhandled, 1);
+	item.text = ts->name;
+	for (int64_t i = 1; i <= n; i++) {
+		item.value = i;
+		GTS_PASS(gorums_ctx_send(ctx, &item.base));
+	}
+	return (gorums_ctx_end(ctx));
+}
+
 void
 ts_start(test_server *ts, const char *url)
 {
@@ -86,6 +102,8 @@ ts_start(test_server *ts, const char *url)
 	    ts->srv, M_BLOCK, &gorums__test__echo__descriptor, h_block, ts));
 	GTS_PASS(gorums_server_register(
 	    ts->srv, M_STATE, &gorums__test__echo__descriptor, h_state, ts));
+	GTS_PASS(gorums_server_register(
+	    ts->srv, M_STREAM, &gorums__test__echo__descriptor, h_stream, ts));
 	GTS_PASS(gorums_server_listen(ts->srv, url));
 	GTS_PASS(gorums_server_url(ts->srv, 0, ts->url, sizeof(ts->url)));
 }

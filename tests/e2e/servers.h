@@ -18,6 +18,7 @@ enum {
 	M_RECORD = 2, /* one-way: record the value */
 	M_BLOCK  = 3, /* release, note "blocked", wait for unblock, reply */
 	M_STATE  = 4, /* reply Echo{value = the server's value, text = name} */
+	M_STREAM = 5, /* stream req.value items Echo{value = 1..n}, then end */
 	M_ABSENT = 99, /* registered nowhere */
 };
 
