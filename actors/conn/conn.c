@@ -97,6 +97,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "src/arena.h"
 #include "src/link/link.h"
 #include "src/pool.h"
 #include "src/wire/wire.h"
@@ -156,7 +157,8 @@ struct gorums_ctx {
 	 * runner by the queue's mutex). conn is kept alive by nlive. */
 	gri_conn         *conn;
 	const gri_method *method;
-	ProtobufCMessage *req;
+	ProtobufCMessage *req; /* unpacked into arena */
+	gri_arena         arena;
 	uint32_t          msg_id;
 	uint32_t          method_id;
 	bool              oneway;
@@ -294,9 +296,8 @@ ctx_free(gorums_ctx *ctx)
 {
 	gri_conn *c = ctx->conn;
 
-	if (ctx->req != NULL) {
-		protobuf_c_message_free_unpacked(ctx->req, NULL);
-	}
+	/* The request lived in the arena: one release, from the pools. */
+	gri_arena_fini(&ctx->arena);
 	if (ctx->ret_msg != NULL) {
 		gri_msg_free(&ctx->ret_msg->hdr);
 	}
@@ -565,6 +566,7 @@ ctx_new(gri_conn *c, const gri_wire_frame *f)
 	if (ctx == NULL) {
 		return (NULL);
 	}
+	gri_arena_init(&ctx->arena);
 	conn_live_add(c);
 	ctx->conn      = c;
 	ctx->msg_id    = f->hdr.msg_id;
@@ -579,7 +581,8 @@ ctx_new(gri_conn *c, const gri_wire_frame *f)
 	if ((ctx->method = c->host->lookup(c->host, f->hdr.method_id)) ==
 	    NULL) {
 		ctx->err = GORUMS_EUNKNOWNMETHOD;
-	} else if (gri_wire_unpack(ctx->method->req_desc, NULL, f->payload,
+	} else if (gri_wire_unpack(ctx->method->req_desc,
+	                           gri_arena_pb(&ctx->arena), f->payload,
 	                           f->payload_len, &ctx->req) != GORUMS_OK) {
 		ctx->req = NULL;
 		ctx->err = GORUMS_EDECODE;

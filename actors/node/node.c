@@ -62,8 +62,8 @@ node_finish(gorums_call *c, gorums_err err, ProtobufCMessage *reply)
 	if (c->sink != NULL) {
 		gri_qcall_deliver(c, GRI_QC_FINAL, err, NULL, 0);
 	} else {
-		gri_call_complete(c, err, reply);
 		gri_call_disarm_deadline(c);
+		gri_call_complete(c, err, reply);
 	}
 	gri_call_unref(c);
 }
@@ -280,7 +280,7 @@ node_on_call(gorums_node *n, node_call_msg *m)
 	gorums_err   err;
 
 	m->call = NULL; /* its reference is ours now */
-	if (atomic_load_explicit(&c->done, memory_order_relaxed)) {
+	if (atomic_load_explicit(&c->ready, memory_order_relaxed)) {
 		gri_call_unref(c); /* timed out or cancelled before sending */
 		return;
 	}
@@ -303,6 +303,13 @@ node_on_call(gorums_node *n, node_call_msg *m)
 			node_finish(c, err, NULL);
 			return;
 		}
+	}
+	/* The send queue is bounded: a caller faster than the stream gets
+	 * GORUMS_EAGAIN instead of growing the queue without end. */
+	if (n->link != NULL &&
+	    gri_link_queued(n->link) + m->len > n->opts.send_queue_max) {
+		node_finish(c, GORUMS_EAGAIN, NULL);
+		return;
 	}
 	if (!c->oneway) {
 		if ((err = gri_idmap_put(&n->pending, c->msg_id, c)) !=
@@ -348,14 +355,14 @@ node_on_cancel(gorums_node *n, node_cancel_msg *m)
 		atomic_fetch_sub_explicit(&n->npending, 1,
 		                          memory_order_relaxed);
 		if (c->sink == NULL) {
-			gri_call_complete(c, m->err, NULL);
 			gri_call_disarm_deadline(c);
+			gri_call_complete(c, m->err, NULL);
 		}
 		/* A sub-call's quorum call ended already: just forget it. */
 		gri_call_unref(c); /* the routing entry's reference */
 	} else if (c->sink != NULL) {
 		/* Not sent yet: its NODE_CALL will see done and drop it. */
-		atomic_store(&c->done, true);
+		atomic_store(&c->ready, true);
 	} else {
 		/* Not sent yet (its NODE_CALL will see done) or a one-way
 		 * still queued; completing it now is what the caller asked. */

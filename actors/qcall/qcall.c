@@ -108,11 +108,8 @@ qc_end(gri_qcall *q, gorums_err err, const ProtobufCMessage *result)
 	gorums_call *c = q->call;
 
 	q->done = true;
-	if (err == GORUMS_OK && q->correctable && result != NULL) {
-		gri_call_publish_level(c, q->level, result);
-	}
-	c->qresult = result;
-	gri_call_complete(c, err, NULL);
+	/* Everything that touches the manager's nodes and timer comes first:
+	 * once the call completes, its caller may close the manager. */
 	gri_call_disarm_deadline(c);
 	for (size_t i = 0; i < q->nconfig; i++) {
 		qc_node *qn = &q->nodes[i];
@@ -127,8 +124,13 @@ qc_end(gri_qcall *q, gorums_err err, const ProtobufCMessage *result)
 		gri_call_unref(qn->sub);
 		qn->sub = NULL;
 	}
+	if (err == GORUMS_OK && q->correctable && result != NULL) {
+		gri_call_publish_level(c, q->level, result);
+	}
+	c->qresult = result;
 	(void) gri_actor_stop(&q->base);
 	q->call = NULL;
+	gri_call_complete(c, err, NULL);
 	gri_call_unref(c);
 }
 

@@ -31,7 +31,8 @@ typedef struct gorums_mgr_opts {
 	int     backoff_min_ms;  /* first reconnect delay; default 50 */
 	int     backoff_max_ms;  /* reconnect delay cap; default 5000 */
 	size_t  max_frame;       /* largest frame sent/accepted; 0: 4 MiB */
-	size_t  send_queue_max;  /* bytes queued per node; 0: 64 MiB */
+	size_t  send_queue_max;  /* bytes queued per node, beyond which calls
+	                          * fail with GORUMS_EAGAIN; 0: 64 MiB */
 } gorums_mgr_opts;
 
 /* gorums_mgr_opts_init fills o with the defaults. */

@@ -9,9 +9,9 @@
 #ifndef GORUMS_VERSION_H
 #define GORUMS_VERSION_H
 
-#define GORUMS_VERSION_MAJOR 0
-#define GORUMS_VERSION_MINOR 1
-#define GORUMS_VERSION_PATCH 0
+#define GORUMS_VERSION_MAJOR  0
+#define GORUMS_VERSION_MINOR  1
+#define GORUMS_VERSION_PATCH  0
 #define GORUMS_VERSION_STRING "0.1.0"
 
 /* The generated-code ABI this runtime provides. */

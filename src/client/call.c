@@ -21,6 +21,7 @@ gri_call_alloc(void)
 	}
 	gri_arena_init(&c->arena);
 	atomic_init(&c->nreplies, 0);
+	atomic_init(&c->ready, false);
 	atomic_init(&c->done, false);
 	atomic_init(&c->cancel_requested, false);
 	atomic_init(&c->refs, 1);
@@ -67,7 +68,9 @@ gri_call_unref(gorums_call *c)
 void
 gri_call_complete(gorums_call *c, gorums_err err, ProtobufCMessage *reply)
 {
-	if (atomic_load_explicit(&c->done, memory_order_relaxed)) {
+	gri_watch *fire = NULL;
+
+	if (atomic_load_explicit(&c->ready, memory_order_relaxed)) {
 		if (reply != NULL) {
 			protobuf_c_message_free_unpacked(reply, NULL);
 		}
@@ -75,10 +78,16 @@ gri_call_complete(gorums_call *c, gorums_err err, ProtobufCMessage *reply)
 	}
 	c->result = err;
 	c->reply  = reply;
-	/* seq_cst: releases result and reply, and orders the store before
-	 * the load of parked (Dekker with the waiter). */
+	/* Release: the callback and watchers may read the result now. */
+	atomic_store_explicit(&c->ready, true, memory_order_release);
+	if (c->cb != NULL) {
+		c->cb(c, c->cb_arg);
+	}
+	/* Only after the callback has returned is the call over, so that
+	 * gorums_call_wait/_free never return while it still runs (its
+	 * argument may be freed right after them). seq_cst: orders the
+	 * store before the load of parked (Dekker with the waiter). */
 	atomic_store(&c->done, true);
-	gri_watch *fire = NULL;
 	if (atomic_load(&c->parked) > 0 || c->watchers != NULL) {
 		pthread_mutex_lock(&c->mtx);
 		fire        = c->watchers; /* done satisfies every watcher */
@@ -91,9 +100,6 @@ gri_call_complete(gorums_call *c, gorums_err err, ProtobufCMessage *reply)
 		fire         = w->next;
 		w->cb(c, w->arg);
 		gri_pool_free(w, sizeof(*w));
-	}
-	if (c->cb != NULL) {
-		c->cb(c, c->cb_arg);
 	}
 }
 
@@ -308,7 +314,8 @@ gorums_call_cancel(gorums_call *c)
 gorums_err
 gorums_call_result(gorums_call *c, ProtobufCMessage **reply)
 {
-	if (!gorums_call_done(c)) {
+	/* Ready, not done: the completion callback may ask for it. */
+	if (!atomic_load_explicit(&c->ready, memory_order_acquire)) {
 		return (GORUMS_EBUSY);
 	}
 	if (reply != NULL) {

@@ -82,6 +82,9 @@ struct gorums_call {
 	gorums_err        result;
 	ProtobufCMessage *reply; /* then the user's thread, after done */
 
+	/* ready: the result may be read (set before the callback runs);
+	 * done: the call is over, callback included (waiters return). */
+	atomic_bool     ready;
 	atomic_bool     done;
 	atomic_bool     cancel_requested;
 	atomic_int      refs;

@@ -65,7 +65,10 @@ gorums_qcall(gorums_config *cfg, uint32_t method, const ProtobufCMessage *req,
 const ProtobufCMessage *
 gorums_qcall_result(gorums_call *c)
 {
-	return (gorums_call_done(c) ? c->qresult : NULL);
+	/* Ready, not done: the completion callback may ask for it. */
+	return (atomic_load_explicit(&c->ready, memory_order_acquire)
+	            ? c->qresult
+	            : NULL);
 }
 
 size_t
@@ -86,7 +89,7 @@ gorums_qcall_node_status(gorums_call *c, size_t i, uint32_t *node_id)
 	if (!c->quorum || i >= c->nconfig) {
 		return (GORUMS_EINVAL);
 	}
-	if (!gorums_call_done(c)) {
+	if (!atomic_load_explicit(&c->ready, memory_order_acquire)) {
 		return (GORUMS_EBUSY); /* the actor is still writing it */
 	}
 	if (node_id != NULL) {

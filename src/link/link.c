@@ -366,6 +366,17 @@ gri_link_sent(gri_link *l, gri_link_msg *m)
 	return (m->err);
 }
 
+size_t
+gri_link_queued(gri_link *l)
+{
+	size_t n;
+
+	pthread_mutex_lock(&l->tx_mtx);
+	n = l->pend_len;
+	pthread_mutex_unlock(&l->tx_mtx);
+	return (n);
+}
+
 bool
 gri_link_idle(gri_link *l)
 {

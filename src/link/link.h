@@ -83,6 +83,12 @@ gorums_err gri_link_send(gri_link *l, const uint8_t *frame, size_t len);
 /* gri_link_sent returns the result a GRI_LINK_SENT event carries. */
 gorums_err gri_link_sent(gri_link *l, gri_link_msg *m);
 
+/*
+ * gri_link_queued is the number of bytes committed but not yet handed to
+ * the stream (waiting behind the write in flight): the send queue.
+ */
+size_t gri_link_queued(gri_link *l);
+
 /* gri_link_idle is true when nothing is queued or in flight. */
 bool gri_link_idle(gri_link *l);
 

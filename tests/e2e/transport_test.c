@@ -4,6 +4,7 @@
  * After every test the manager's pending count is zero and closing leaves
  * nothing behind (ASan/LSan and TSan runs check that).
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -308,6 +309,43 @@ test_transport_close_pending(void)
 	gts_latch_fini(&unblock);
 }
 
+/* ---- a completion callback has returned once wait returns ----------- */
+
+static void
+slow_cb(gorums_call *c, void *arg)
+{
+	struct timespec ts = {0, 20000000};
+
+	/* The result is readable in the callback already. */
+	GTS_PASS(gorums_call_result(c, NULL));
+	nanosleep(&ts, NULL); /* a slow callback, on purpose */
+	atomic_store((atomic_int *) arg, 1);
+}
+
+static void
+test_transport_callback_before_wait(void)
+{
+	test_server        ts = {0};
+	gorums_mgr        *m;
+	gorums_node       *n;
+	gorums_call       *c;
+	atomic_int         flag = 0;
+	Gorums__Test__Echo req  = GORUMS__TEST__ECHO__INIT;
+
+	ts_start(&ts, "tcp://127.0.0.1:0");
+	GTS_PASS(gorums_mgr_open(&m, NULL));
+	GTS_PASS(gorums_mgr_add_node(m, ts.url, &n));
+	GTS_PASS(gorums_rpc_async(n, M_ECHO, &req.base,
+	                          &gorums__test__echo__descriptor, WAIT_MS,
+	                          slow_cb, &flag, &c));
+	GTS_PASS(gorums_call_wait(c));
+	/* Freeing the callback's argument now would be safe. */
+	GTS_EQ(atomic_load(&flag), 1);
+	gorums_call_free(c);
+	gorums_mgr_close(m);
+	ts_close(&ts);
+}
+
 gts_test TEST_LIST[] = {
     {"transport order 1 server", test_transport_order_1},
     {"transport order 3 servers", test_transport_order_3},
@@ -315,5 +353,6 @@ gts_test TEST_LIST[] = {
     {"transport errors", test_transport_errors},
     {"transport server killed", test_transport_server_killed},
     {"transport close pending", test_transport_close_pending},
+    {"transport callback before wait", test_transport_callback_before_wait},
     {NULL, NULL},
 };
