@@ -132,6 +132,18 @@ void gorums_ctx_release(gorums_ctx *ctx);
 gorums_err gorums_ctx_reply(gorums_ctx *ctx, const ProtobufCMessage *msg);
 
 /*
+ * gorums_ctx_send sends msg as one reply of a stream (a correctable
+ * stream: the client's quorum function sees each as it comes), before the
+ * request is answered; the caller keeps msg. End the stream with
+ * gorums_ctx_end (or a last gorums_ctx_reply, which counts as one more
+ * reply). Any thread, in order; does nothing for one-way requests.
+ */
+gorums_err gorums_ctx_send(gorums_ctx *ctx, const ProtobufCMessage *msg);
+
+/* gorums_ctx_end answers a streamed request: the stream is over. */
+gorums_err gorums_ctx_end(gorums_ctx *ctx);
+
+/*
  * gorums_ctx_error answers the request with an error status instead; err
  * must not be GORUMS_OK (GORUMS_EINVAL). Otherwise as gorums_ctx_reply.
  */
