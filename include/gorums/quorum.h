@@ -108,8 +108,8 @@ typedef struct gorums_qcall_opts {
 
 /*
  * gorums_qcall_async starts a quorum call and returns its handle in *cp
- * (free it with gorums_call_free). gorums_call_wait, _done, _cancel and the
- * completion callback work as for RPC.
+ * (NULL if none was started; free it with gorums_call_free). gorums_call_wait,
+ * _done, _cancel and the completion callback work as for RPC.
  */
 gorums_err gorums_qcall_async(gorums_config *c, uint32_t method,
                               const ProtobufCMessage  *req,
@@ -123,6 +123,13 @@ gorums_err gorums_qcall_async(gorums_config *c, uint32_t method,
 gorums_err gorums_qcall(gorums_config *c, uint32_t method,
                         const ProtobufCMessage  *req,
                         const gorums_qcall_opts *o, gorums_call **cp);
+
+/*
+ * gorums_config_multicast sends msg one way to every node of cfg, as
+ * gorums_multicast does (same flags, first error returned).
+ */
+gorums_err gorums_config_multicast(gorums_config *cfg, uint32_t method,
+                                   const ProtobufCMessage *msg, int flags);
 
 /*
  * gorums_qcall_result is the value of a completed quorum call (NULL if it

@@ -16,6 +16,9 @@ gorums_qcall_async(gorums_config *cfg, uint32_t method,
 	gorums_call *c;
 	gorums_err   rv;
 
+	if (cp != NULL) {
+		*cp = NULL; /* no call started (yet) */
+	}
 	if (cfg == NULL || req == NULL || o == NULL || cp == NULL ||
 	    o->reply_desc == NULL ||
 	    (o->qspec.kind == GORUMS_QF_CUSTOM && o->qspec.fn == NULL)) {
@@ -160,4 +163,29 @@ gorums_qcall_wait_level(gorums_call *c, int level)
 	}
 	pthread_mutex_unlock(&c->mtx);
 	return (rv);
+}
+
+gorums_err
+gorums_config_multicast(gorums_config *cfg, uint32_t method,
+                        const ProtobufCMessage *msg, int flags)
+{
+	gorums_node *nodes[64];
+	size_t       n     = gorums_config_size(cfg);
+	gorums_err   first = GORUMS_OK;
+
+	if (cfg == NULL) {
+		return (GORUMS_EINVAL);
+	}
+	/* In batches of 64, in configuration order, without allocating. */
+	for (size_t base = 0; base < n; base += 64) {
+		size_t k = n - base < 64 ? n - base : 64;
+		for (size_t i = 0; i < k; i++) {
+			nodes[i] = gorums_config_node(cfg, base + i);
+		}
+		gorums_err rv = gorums_multicast(nodes, k, method, msg, flags);
+		if (rv != GORUMS_OK && first == GORUMS_OK) {
+			first = rv;
+		}
+	}
+	return (first);
 }
