@@ -205,24 +205,31 @@ qc_on_answer(gri_qcall *q, qc_answer_msg *m)
 	if (st->err != GORUMS_EBUSY) {
 		return; /* answered already */
 	}
+	bool have_reply = false;
 	if (err == GORUMS_OK && m->what != GRI_QC_END) {
 		err = gri_wire_unpack(q->reply_desc, gri_arena_pb(&c->arena),
 		                      m->payload, m->len, &msg);
 		if (err == GORUMS_OK && !qc_add_reply(q, st->id, msg)) {
 			err = GORUMS_ENOMEM;
 		}
-		if (err == GORUMS_OK && qc_run_qfunc(q)) {
-			return; /* ended */
-		}
+		have_reply = err == GORUMS_OK;
 	}
-	if (m->what == GRI_QC_ITEM && err == GORUMS_OK) {
+	/* Unless more of its stream is to come, the node is done: replied,
+	 * ended its stream, or failed. Record that first, so the status is
+	 * right even when this very reply completes the quorum. */
+	bool final = m->what != GRI_QC_ITEM || err != GORUMS_OK;
+	if (final) {
+		st->err = err;
+		q->nanswered++;
+		gri_call_unref(q->nodes[m->idx].sub); /* resolved */
+		q->nodes[m->idx].sub = NULL;
+	}
+	if (have_reply && qc_run_qfunc(q)) {
+		return; /* ended */
+	}
+	if (!final) {
 		return; /* more of this node's stream to come */
 	}
-	/* The node is done: replied, ended its stream, or failed. */
-	st->err = err;
-	q->nanswered++;
-	gri_call_unref(q->nodes[m->idx].sub); /* resolved */
-	q->nodes[m->idx].sub = NULL;
 	if (q->nanswered == q->nsent) {
 		/* Everyone answered, no quorum: a correctable call that
 		 * reached some level ends with it. */

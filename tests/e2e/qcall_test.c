@@ -229,6 +229,10 @@ forms_on(int n)
 	GTS_ASSERT(gts_latch_wait(&done, WAIT_MS));
 	GTS_PASS(gorums_call_wait(call));
 	GTS_EQ(gorums_qcall_nreplies(call), n);
+	/* Every node replied, the last one included (it completed it). */
+	for (size_t i = 0; i < (size_t) n; i++) {
+		GTS_PASS(gorums_qcall_node_status(call, i, NULL));
+	}
 	gorums_call_free(call);
 	gts_latch_fini(&done);
 	GTS_EQ(atomic_load(&k.n), 1);
