@@ -35,6 +35,15 @@ typedef struct gorums_mgr_opts {
 	                          * fail with GORUMS_EAGAIN; 0: 64 MiB */
 } gorums_mgr_opts;
 
+/*
+ * gorums_fini stops the runtime's process-wide worker pool, which managers
+ * and servers opened with default thread options share (it starts with the
+ * first of them and otherwise lives until the process ends). Optional: for
+ * programs and tests that want no thread left behind. Call it only after
+ * every manager and server is closed; a later open starts the pool anew.
+ */
+void gorums_fini(void);
+
 /* gorums_mgr_opts_init fills o with the defaults. */
 void gorums_mgr_opts_init(gorums_mgr_opts *o);
 

@@ -33,6 +33,12 @@ struct gorums_mgr {
 };
 
 void
+gorums_fini(void)
+{
+	gri_sched_fini_shared();
+}
+
+void
 gorums_mgr_opts_init(gorums_mgr_opts *o)
 {
 	memset(o, 0, sizeof(*o));

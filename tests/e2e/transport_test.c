@@ -309,6 +309,49 @@ test_transport_close_pending(void)
 	gts_latch_fini(&unblock);
 }
 
+/* ---- nothing left behind ------------------------------------------- */
+
+static int
+thread_count(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char  line[256];
+	int   n = -1;
+
+	GTS_ASSERT(f != NULL);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "Threads:", 8) == 0) {
+			n = atoi(line + 8);
+		}
+	}
+	fclose(f);
+	return (n);
+}
+
+static void
+test_transport_no_threads_left(void)
+{
+	test_server  ts = {0};
+	gorums_mgr  *m;
+	gorums_node *n;
+
+	/* After gorums_fini, closing everything leaves exactly the threads
+	 * there were before (nng keeps its own, started by the first use of
+	 * nng: they exist already here, from the earlier tests). */
+	gorums_fini();
+	int before = thread_count();
+	ts_start(&ts, "tcp://127.0.0.1:0");
+	GTS_PASS(gorums_mgr_open(&m, NULL));
+	GTS_PASS(gorums_mgr_add_node(m, ts.url, &n));
+	echo_rpc(n, 1, WAIT_MS, GORUMS_OK);
+	GTS_ASSERT(thread_count() > before);
+	GTS_EQ(gorums_mgr_pending(m), 0);
+	gorums_mgr_close(m);
+	ts_close(&ts);
+	gorums_fini();
+	GTS_EQ(thread_count(), before);
+}
+
 /* ---- a completion callback has returned once wait returns ----------- */
 
 static void
@@ -354,5 +397,6 @@ gts_test TEST_LIST[] = {
     {"transport server killed", test_transport_server_killed},
     {"transport close pending", test_transport_close_pending},
     {"transport callback before wait", test_transport_callback_before_wait},
+    {"transport no threads left", test_transport_no_threads_left},
     {NULL, NULL},
 };
