@@ -5,6 +5,7 @@
 
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 /* -1: not yet computed. Relaxed: a stale limit only lets one thread spin
@@ -18,8 +19,12 @@ gri_spin_limit(void)
 	int n = atomic_load_explicit(&spin_limit, memory_order_relaxed);
 
 	if (n < 0) {
-		long cores = sysconf(_SC_NPROCESSORS_ONLN);
-		n          = cores > 1 ? (int) cores - 1 : 1;
+		long        cores = sysconf(_SC_NPROCESSORS_ONLN);
+		const char *env   = getenv("GORUMS_SPIN_LIMIT");
+		n                 = cores > 1 ? (int) cores - 1 : 1;
+		if (env != NULL && *env != '\0') {
+			n = atoi(env) < 0 ? 0 : atoi(env);
+		}
 		atomic_store_explicit(&spin_limit, n, memory_order_relaxed);
 	}
 	return (n);
