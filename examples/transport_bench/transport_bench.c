@@ -116,8 +116,7 @@ tcp_server(void *arg)
 
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	while (full_io(fd, buf, payload, false) == 0 &&
-	    full_io(fd, buf, payload, true) == 0) {
-	}
+	       full_io(fd, buf, payload, true) == 0) { }
 	close(fd);
 	free(buf);
 	return (NULL);
@@ -126,8 +125,8 @@ tcp_server(void *arg)
 static result
 bench_tcp(void)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t          sl = sizeof(sa);
+	struct sockaddr_in sa  = {.sin_family = AF_INET};
+	socklen_t          sl  = sizeof(sa);
 	int                lfd = socket(AF_INET, SOCK_STREAM, 0), fd, one = 1;
 	pthread_t          t;
 	uint64_t          *s   = malloc(sizeof(*s) * (size_t) rounds);
@@ -235,8 +234,8 @@ bench_nng(void)
 
 	if ((rv = nng_stream_listener_alloc(&l, "tcp://127.0.0.1:0")) != 0 ||
 	    (rv = nng_stream_listener_listen(l)) != 0 ||
-	    (rv = nng_stream_listener_get_int(
-	         l, NNG_OPT_TCP_BOUND_PORT, &port)) != 0) {
+	    (rv = nng_stream_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT,
+	                                      &port)) != 0) {
 		die("nng listen", rv);
 	}
 	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", port);
@@ -325,19 +324,23 @@ cluster_up(cluster *c, int n)
 	c->n = n;
 	for (int i = 0; i < n; i++) {
 		if ((rv = gorums_server_open(&c->srv[i], NULL)) != 0 ||
-		    (rv = gorums_server_register(c->srv[i], M_ECHO,
-		         &gorums__bench__echo__descriptor, h_echo, NULL)) != 0 ||
-		    (rv = gorums_server_register(c->srv[i], M_COUNT,
-		         &gorums__bench__echo__descriptor, h_count, NULL)) != 0 ||
-		    (rv = gorums_server_listen(c->srv[i], "tcp://127.0.0.1:0")) !=
-		        0 ||
-		    (rv = gorums_server_url(c->srv[i], 0, url, sizeof(url))) != 0) {
+		    (rv = gorums_server_register(
+		         c->srv[i], M_ECHO, &gorums__bench__echo__descriptor,
+		         h_echo, NULL)) != 0 ||
+		    (rv = gorums_server_register(
+		         c->srv[i], M_COUNT, &gorums__bench__echo__descriptor,
+		         h_count, NULL)) != 0 ||
+		    (rv = gorums_server_listen(c->srv[i],
+		                               "tcp://127.0.0.1:0")) != 0 ||
+		    (rv = gorums_server_url(c->srv[i], 0, url, sizeof(url))) !=
+		        0) {
 			die("server", rv);
 		}
 		if (i == 0 && (rv = gorums_mgr_open(&c->mgr, NULL)) != 0) {
 			die("manager", rv);
 		}
-		if ((rv = gorums_mgr_add_node(c->mgr, url, &c->nodes[i])) != 0) {
+		if ((rv = gorums_mgr_add_node(c->mgr, url, &c->nodes[i])) !=
+		    0) {
 			die("add node", rv);
 		}
 	}
@@ -355,24 +358,25 @@ cluster_down(cluster *c)
 static result
 bench_rpc(int nservers)
 {
-	cluster          c;
-	Gorums__Bench__Echo req = GORUMS__BENCH__ECHO__INIT;
-	uint64_t        *s      = malloc(sizeof(*s) * (size_t) rounds);
-	uint8_t         *blob   = calloc(1, payload);
-	int              rv;
+	cluster             c;
+	Gorums__Bench__Echo req  = GORUMS__BENCH__ECHO__INIT;
+	uint64_t           *s    = malloc(sizeof(*s) * (size_t) rounds);
+	uint8_t            *blob = calloc(1, payload);
+	int                 rv;
 
 	req.payload.data = blob;
 	req.payload.len  = payload;
 	cluster_up(&c, nservers);
 	for (int i = -rounds / 10; i < rounds; i++) {
-		static long c0;
+		static long       c0;
 		ProtobufCMessage *rep;
 		if (i == 0) {
 			c0 = csw();
 		}
 		uint64_t t0 = now_ns();
 		rv = gorums_rpc(c.nodes[(i + rounds) % nservers], M_ECHO,
-		    &req.base, &gorums__bench__echo__descriptor, 5000, &rep);
+		                &req.base, &gorums__bench__echo__descriptor,
+		                5000, &rep);
 		if (rv != 0) {
 			die("rpc", rv);
 		}
@@ -408,7 +412,7 @@ bench_multicast(int nservers, double *csw_per_op)
 	uint64_t t0 = now_ns();
 	for (long i = 0; i < n; i++) {
 		int rv = gorums_multicast(c.nodes, (size_t) nservers, M_COUNT,
-		    &req.base, GORUMS_NOWAIT);
+		                          &req.base, GORUMS_NOWAIT);
 		if (rv != 0) {
 			die("multicast", rv);
 		}
@@ -440,7 +444,8 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "-quick") == 0) {
 			rounds = 500;
 		} else {
-			fprintf(stderr,
+			fprintf(
+			    stderr,
 			    "usage: transport_bench [-n ROUNDS] [-payload B] "
 			    "[-quick]\n");
 			return (2);
@@ -451,25 +456,26 @@ main(int argc, char **argv)
 	}
 	printf("transport_bench: %d round trips per row, payload %zu B, "
 	       "%ld cores\n\n",
-	    rounds, payload, sysconf(_SC_NPROCESSORS_ONLN));
+	       rounds, payload, sysconf(_SC_NPROCESSORS_ONLN));
 	printf("%-34s %9s %9s %9s %8s\n", "round trip", "p50 us", "p99 us",
-	    "mean us", "csw/op");
+	       "mean us", "csw/op");
 	result tcp = bench_tcp();
-	printf("%-34s %9.1f %9.1f %9.1f %8.2f\n", "raw TCP ping-pong (blocking)",
-	    tcp.p50_us, tcp.p99_us, tcp.mean_us, tcp.csw_per_op);
+	printf("%-34s %9.1f %9.1f %9.1f %8.2f\n",
+	       "raw TCP ping-pong (blocking)", tcp.p50_us, tcp.p99_us,
+	       tcp.mean_us, tcp.csw_per_op);
 	result raw = bench_nng();
 	printf("%-34s %9.1f %9.1f %9.1f %8.2f\n", "raw nng_stream ping-pong",
-	    raw.p50_us, raw.p99_us, raw.mean_us, raw.csw_per_op);
+	       raw.p50_us, raw.p99_us, raw.mean_us, raw.csw_per_op);
 	for (int n = 1; n <= 3; n += 2) {
 		result r = bench_rpc(n);
 		char   name[64];
 		snprintf(name, sizeof(name), "gorums RPC, %d server%s", n,
-		    n > 1 ? "s (round robin)" : "");
+		         n > 1 ? "s (round robin)" : "");
 		printf("%-34s %9.1f %9.1f %9.1f %8.2f\n", name, r.p50_us,
-		    r.p99_us, r.mean_us, r.csw_per_op);
+		       r.p99_us, r.mean_us, r.csw_per_op);
 		if (n == 1) {
 			printf("%-34s %9.2f\n", "  RPC p50 / raw nng p50",
-			    r.p50_us / raw.p50_us);
+			       r.p50_us / raw.p50_us);
 		}
 	}
 	printf("\n%-34s %14s %8s\n", "throughput", "msgs/s/server", "csw/op");
@@ -477,8 +483,8 @@ main(int argc, char **argv)
 		double cs;
 		double t = bench_multicast(n, &cs);
 		char   name[64];
-		snprintf(name, sizeof(name), "gorums multicast, %d server%s", n,
-		    n > 1 ? "s" : "");
+		snprintf(name, sizeof(name), "gorums multicast, %d server%s",
+		         n, n > 1 ? "s" : "");
 		printf("%-34s %14.0f %8.2f\n", name, t, cs);
 	}
 	nng_fini();
