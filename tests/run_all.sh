@@ -15,6 +15,21 @@ pass=0
 fail=0
 rc=0
 log=$(mktemp)
+
+# Formatting is part of the suite: every C file as .clang-format says
+# (generated golden files excepted: they are compared byte for byte).
+echo "== clang-format --dry-run"
+files=$(git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^gen/testdata/')
+if [ -n "$files" ] && ! clang-format --dry-run --Werror $files >"$log" 2>&1; then
+	grep -E '^[^ ]+:[0-9]+:[0-9]+: error' "$log" | cut -d: -f1 | sort -u
+	echo "//:clang_format FAILED"
+	fail=$((fail + 1))
+	rc=1
+else
+	echo "//:clang_format PASSED"
+	pass=$((pass + 1))
+fi
+
 for cfg in "" "--config=tsan" "--config=asan"; do
 	echo "== bazel test ${cfg:-(plain)} //..."
 	# shellcheck disable=SC2086
