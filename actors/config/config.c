@@ -85,6 +85,21 @@ config_sort(gorums_config *c)
 	return (GORUMS_OK);
 }
 
+/* config_done hands c out in *cp once sorted (repeats rejected), or frees
+ * it. */
+static gorums_err
+config_done(gorums_config *c, gorums_config **cp)
+{
+	gorums_err rv = config_sort(c);
+
+	if (rv != GORUMS_OK) {
+		free(c);
+		return (rv);
+	}
+	*cp = c;
+	return (GORUMS_OK);
+}
+
 /*
  * config_find is the index of the node with id in c, or c->n if there is
  * none (binary search: the nodes are sorted).
@@ -175,11 +190,7 @@ config_add_addrs(gorums_mgr *m, const gorums_config *base,
 			goto fail;
 		}
 	}
-	if ((rv = config_sort(c)) != GORUMS_OK) {
-		goto fail;
-	}
-	*cp = c;
-	return (GORUMS_OK);
+	return (config_done(c, cp));
 
 fail:
 	free(c);
@@ -251,11 +262,7 @@ gorums_config_from_map(gorums_mgr *m, const char *const *addrs,
 			goto fail;
 		}
 	}
-	if ((rv = config_sort(c)) != GORUMS_OK) {
-		goto fail;
-	}
-	*cp = c;
-	return (GORUMS_OK);
+	return (config_done(c, cp));
 
 fail:
 	free(c);
@@ -282,11 +289,7 @@ gorums_config_from_ids(gorums_mgr *m, const uint32_t *ids, size_t n,
 			goto fail;
 		}
 	}
-	if ((rv = config_sort(c)) != GORUMS_OK) {
-		goto fail;
-	}
-	*cp = c;
-	return (GORUMS_OK);
+	return (config_done(c, cp));
 
 fail:
 	free(c);
