@@ -721,7 +721,12 @@ conn_enqueue(gri_conn *c, gorums_ctx *ctx)
 	start         = !c->rq_running;
 	c->rq_running = true;
 	pthread_mutex_unlock(&c->rq_mtx);
-	if (start) {
+	if (start && c->host->inline_handlers) {
+		/* Here, on the actor's thread: the runner serves the queue and
+		 * ends like a pool task (dropping the reference it gets). */
+		gri_actor_ref(&c->base);
+		conn_runner_run(&c->runner);
+	} else if (start) {
 		/* Outside the lock: a refusing pool cancels right here. */
 		conn_runner_start(c);
 	}

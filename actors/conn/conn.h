@@ -68,6 +68,9 @@ struct gri_conn_host {
 	gri_sched *sched;     /* runs the connection actors */
 	gri_hpool *hpool;     /* runs the handlers */
 	size_t     max_frame; /* the largest frame read or written */
+	/* inline_handlers: run the runner on the connection actor's thread
+	 * when a request arrives (gorums_server_opts.inline_handlers). */
+	bool inline_handlers;
 	/* lookup returns the method, or NULL if there is none; on a
 	 * connection actor, so it must not block. */
 	const gri_method *(*lookup)(gri_conn_host *h, uint32_t method);

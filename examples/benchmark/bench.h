@@ -52,6 +52,13 @@ typedef struct bench_server {
  */
 void bench_server_start(bench_server *s, const char *url);
 
+/*
+ * bench_inline_handlers makes bench_server_start run handlers inline on the
+ * runtime's actor threads (gorums_server_opts.inline_handlers; flag
+ * -inline-handlers). Set before the first server starts.
+ */
+extern bool bench_inline_handlers;
+
 /* bench_server_close stops and frees the server. */
 void bench_server_close(bench_server *s);
 

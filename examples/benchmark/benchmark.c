@@ -759,6 +759,12 @@ main(int argc, char **argv)
 	     "\"host:port\" or an nng URL) until SIGINT/SIGTERM."},
 	    {"remotes", FLAG_STRING, &remotes,
 	     "A comma separated list of remote addresses to connect to."},
+	    {"inline-handlers", FLAG_BOOL, &bench_inline_handlers,
+	     "Local servers run handlers inline on the runtime's actor "
+	     "threads "
+	     "(gorums_server_opts.inline_handlers): faster, but a handler "
+	     "that "
+	     "blocks (SlowServer's) then stalls its connection."},
 	    {"multicast-wait", FLAG_BOOL, &mcast_wait,
 	     "Multicast waits until each message is handed to the streams "
 	     "(as Gorums v0.7.0's Multicast); by default it returns once "

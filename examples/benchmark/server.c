@@ -137,6 +137,8 @@ h_stop_bench(gorums_ctx *ctx, const ProtobufCMessage *req, void *arg)
 	return (gorums_ctx_reply(ctx, &rep.base));
 }
 
+bool bench_inline_handlers;
+
 void
 bench_server_start(bench_server *s, const char *url)
 {
@@ -158,13 +160,16 @@ bench_server_start(bench_server *s, const char *url)
 	    {M_STOP_BENCHMARK, &gorums__benchmark__stop_request__descriptor,
 	     h_stop_bench},
 	};
-	gorums_err rv;
+	gorums_err         rv;
+	gorums_server_opts so;
 
 	hist_reset(&s->lat);
+	gorums_server_opts_init(&so);
+	so.inline_handlers = bench_inline_handlers;
 	pthread_mutex_init(&s->mtx, NULL);
 	s->start_ns     = mono_ns();
 	s->start_allocs = bench_allocs();
-	if ((rv = gorums_server_open(&s->srv, NULL)) != GORUMS_OK) {
+	if ((rv = gorums_server_open(&s->srv, &so)) != GORUMS_OK) {
 		die("open", rv);
 	}
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {

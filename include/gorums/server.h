@@ -35,6 +35,16 @@ typedef struct gorums_server_opts {
 	int64_t spin_ns;      /* idle spinning of workers; <0: default */
 	size_t  max_frame;    /* largest frame accepted; 0: 4 MiB */
 	int     max_handlers; /* handler threads at most; 0: 1024 */
+	/*
+	 * inline_handlers runs handlers on the runtime's actor threads, right
+	 * where each request is decoded, instead of handing them to the
+	 * server's handler threads: one thread hand-off less per request
+	 * (measured: about 1.2x the async quorum calls per second). Only for
+	 * handlers that never block: a blocking handler then stalls its
+	 * connection's reading and an actor thread. gorums_ctx_release still
+	 * passes the order on, to a handler thread. Default false.
+	 */
+	bool inline_handlers;
 } gorums_server_opts;
 
 /* gorums_server_opts_init fills o with the defaults. */

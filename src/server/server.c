@@ -350,10 +350,11 @@ gorums_server_open(gorums_server **sp, const gorums_server_opts *o)
 	s->host.hpool = s->hpool;
 	s->host.max_frame =
 	    o->max_frame != 0 ? o->max_frame : GRI_WIRE_MAX_FRAME_DEFAULT;
-	s->host.lookup  = srv_lookup;
-	s->host.closed  = srv_conn_closed;
-	s->host.hold    = srv_hold;
-	s->host.release = srv_release;
+	s->host.inline_handlers = o->inline_handlers;
+	s->host.lookup          = srv_lookup;
+	s->host.closed          = srv_conn_closed;
+	s->host.hold            = srv_hold;
+	s->host.release         = srv_release;
 	atomic_init(&s->refs, 1);
 	pthread_mutex_init(&s->mtx, NULL);
 	pthread_cond_init(&s->cv, NULL);

@@ -353,11 +353,11 @@ test_echo_ipc(void)
 #define NORDER 1000
 
 static void
-test_order_1000(void)
+order_1000(const gorums_server_opts *o)
 {
 	char           url[128];
 	gorums_server *s =
-	    server_start("tcp://127.0.0.1:0", url, sizeof(url), NULL);
+	    server_start("tcp://127.0.0.1:0", url, sizeof(url), o);
 	tc_client c;
 
 	GTS_PASS(tc_dial(&c, url, WAIT_MS));
@@ -373,6 +373,23 @@ test_order_1000(void)
 	/* The handlers are joined: their writes are visible. */
 	GTS_ASSERT(order_ok);
 	GTS_EQ(order_next, NORDER);
+}
+
+static void
+test_order_1000(void)
+{
+	order_1000(NULL);
+}
+
+/* Inline handlers (on the actor threads) keep the same order. */
+static void
+test_order_1000_inline(void)
+{
+	gorums_server_opts o;
+
+	gorums_server_opts_init(&o);
+	o.inline_handlers = true;
+	order_1000(&o);
 }
 
 /* run_sleepers sends n M_SLEEP requests of ms each on one connection and
@@ -954,6 +971,7 @@ gts_test TEST_LIST[] = {
     {"server echo tcp", test_echo_tcp},
     {"server echo ipc", test_echo_ipc},
     {"server 1000 in order", test_order_1000},
+    {"server 1000 in order, inline", test_order_1000_inline},
     {"server release overlaps", test_release_overlaps},
     {"server no release serializes", test_no_release_serializes},
     {"server 64 connections", test_64_connections},
