@@ -34,6 +34,12 @@
  * message to the actor only if it is answered: nothing for a one-way
  * request that runs behind another.
  *
+ * Inline handlers. With the host's inline_handlers set (an opt-in server
+ * option for handlers that never block), the actor runs the runner itself,
+ * on its own thread, when a request arrives with the gate free: the same
+ * loop, one thread hand-off less. A release from such a handler still
+ * passes the gate on to a pool thread (never a nested inline runner).
+ *
  * Fairness. A runner with an endless supply of requests would keep its
  * thread for ever; when the pool is at max_threads that starves the other
  * connections. So every CONN_RUNNER_BATCH handlers, if tasks are waiting
