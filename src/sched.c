@@ -38,6 +38,7 @@
 
 #include "src/pool.h"
 #include "src/spin.h"
+#include "src/timer.h"
 #include "src/tsan.h"
 
 #define SCHED_RING_SIZE      256 /* per worker; power of two */
@@ -101,15 +102,6 @@ static _Thread_local sched_worker *sched_self;
 /* A helping thread's worker record: no ring (ring_buf NULL), so what it
  * would queue goes to the inject queue; only its run-next slot is its own. */
 static _Thread_local sched_worker sched_helper;
-
-static uint64_t
-sched_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec);
-}
 
 bool
 gri_sched_on_worker(const gri_sched *s)
@@ -317,7 +309,7 @@ sched_spin(sched_worker *w)
 		return (NULL);
 	}
 	atomic_fetch_add(&s->nspinning, 1);
-	start = sched_now_ns();
+	start = gri_clock_ns();
 	for (unsigned i = 1;; i++) {
 		if ((a = sched_find_work(w)) != NULL) {
 			break;
@@ -326,7 +318,7 @@ sched_spin(sched_worker *w)
 			break;
 		}
 		if (i % 64 == 0 &&
-		    sched_now_ns() - start > (uint64_t) s->spin_ns) {
+		    gri_clock_ns() - start > (uint64_t) s->spin_ns) {
 			break;
 		}
 		gri_spin_pause();
@@ -404,7 +396,7 @@ gri_sched_help_until(gri_sched *s, bool (*done)(void *), void *arg,
 	}
 	/* Run what is queued; spin for more only with a spinning slot. */
 	bool spinning = false;
-	start         = sched_now_ns();
+	start         = gri_clock_ns();
 	for (unsigned i = 1; !done(arg); i++) {
 		gri_actor *a = sched_find_work(w);
 		if (a != NULL) {
@@ -415,7 +407,7 @@ gri_sched_help_until(gri_sched *s, bool (*done)(void *), void *arg,
 			break;
 		}
 		if (i % 64 == 0 &&
-		    sched_now_ns() - start > (uint64_t) budget_ns) {
+		    gri_clock_ns() - start > (uint64_t) budget_ns) {
 			break;
 		}
 		gri_spin_pause();

@@ -64,12 +64,13 @@ typedef struct gri_qcall {
 	qc_node                          *nodes; /* nconfig, in the arena */
 
 	/* The actor only. */
-	gorums_reply *replies; /* in the arena; grows for streams */
-	size_t        nreplies;
-	size_t        replies_cap;
-	size_t        nanswered; /* replied or failed */
-	int           level;
-	bool          done;
+	gorums_reply           *replies; /* in the arena; grows for streams */
+	size_t                  nreplies;
+	size_t                  replies_cap;
+	size_t                  nanswered; /* replied or failed */
+	int                     level;     /* the highest published */
+	const ProtobufCMessage *value;     /* its value */
+	bool                    done;
 } gri_qcall;
 
 static bool
@@ -181,6 +182,7 @@ qc_run_qfunc(gri_qcall *q)
 
 	if (q->correctable && level > q->level && result != NULL) {
 		q->level = level;
+		q->value = result;
 		gri_call_publish_level(c, level, result);
 	}
 	if (quorum) {
@@ -234,11 +236,7 @@ qc_on_answer(gri_qcall *q, qc_answer_msg *m)
 		/* Everyone answered, no quorum: a correctable call that
 		 * reached some level ends with it. */
 		if (q->correctable && q->level > 0) {
-			const ProtobufCMessage *result;
-			pthread_mutex_lock(&c->mtx);
-			result = c->level_value;
-			pthread_mutex_unlock(&c->mtx);
-			qc_end(q, GORUMS_OK, result);
+			qc_end(q, GORUMS_OK, q->value);
 		} else {
 			qc_end(q, GORUMS_EINCOMPLETE, NULL);
 		}

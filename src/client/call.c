@@ -65,6 +65,18 @@ gri_call_unref(gorums_call *c)
 	gri_pool_free(c, sizeof(*c));
 }
 
+/* call_fire runs and frees watchers taken off c's list (no lock held). */
+static void
+call_fire(gorums_call *c, gri_watch *fire)
+{
+	while (fire != NULL) {
+		gri_watch *w = fire;
+		fire         = w->next;
+		w->cb(c, w->arg);
+		gri_pool_free(w, sizeof(*w));
+	}
+}
+
 void
 gri_call_complete(gorums_call *c, gorums_err err, ProtobufCMessage *reply)
 {
@@ -95,12 +107,7 @@ gri_call_complete(gorums_call *c, gorums_err err, ProtobufCMessage *reply)
 		pthread_cond_broadcast(&c->cv);
 		pthread_mutex_unlock(&c->mtx);
 	}
-	while (fire != NULL) {
-		gri_watch *w = fire;
-		fire         = w->next;
-		w->cb(c, w->arg);
-		gri_pool_free(w, sizeof(*w));
-	}
+	call_fire(c, fire);
 }
 
 void
@@ -128,12 +135,7 @@ gri_call_publish_level(gorums_call *c, int level,
 	}
 	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mtx);
-	while (fire != NULL) {
-		gri_watch *w = fire;
-		fire         = w->next;
-		w->cb(c, w->arg);
-		gri_pool_free(w, sizeof(*w));
-	}
+	call_fire(c, fire);
 }
 
 static void

@@ -36,6 +36,7 @@
  */
 #include "src/server/handlers.h"
 #include "src/spin.h"
+#include "src/timer.h"
 
 #include <ck_pr.h>
 #include <errno.h>
@@ -88,15 +89,6 @@ struct gri_hpool {
 
 /* The pool the calling thread belongs to, if any. */
 static _Thread_local gri_hpool *hpool_self;
-
-static uint64_t
-hpool_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec);
-}
 
 void
 gri_hpool_opts_init(gri_hpool_opts *o)
@@ -186,7 +178,7 @@ hpool_spin(gri_hpool *p)
 	uint64_t        start;
 
 	pthread_mutex_unlock(&p->mtx);
-	start = hpool_now_ns();
+	start = gri_clock_ns();
 	for (unsigned i = 1;; i++) {
 		if (atomic_load_explicit(&p->stop_hint,
 		                         memory_order_relaxed)) {
@@ -201,7 +193,7 @@ hpool_spin(gri_hpool *p)
 			pthread_mutex_unlock(&p->mtx);
 		}
 		if (i % 64 == 0 &&
-		    hpool_now_ns() - start > (uint64_t) p->spin_ns) {
+		    gri_clock_ns() - start > (uint64_t) p->spin_ns) {
 			break;
 		}
 		gri_spin_pause();
@@ -214,7 +206,7 @@ hpool_spin(gri_hpool *p)
 static void
 hpool_deadline(struct timespec *ts, int64_t after_ns)
 {
-	uint64_t at = hpool_now_ns() + (uint64_t) after_ns;
+	uint64_t at = gri_clock_ns() + (uint64_t) after_ns;
 
 	ts->tv_sec  = (time_t) (at / 1000000000u);
 	ts->tv_nsec = (long) (at % 1000000000u);
