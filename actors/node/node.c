@@ -625,6 +625,29 @@ gri_node_prepare_call(gorums_node *n, gorums_call *c, int kind)
 	c->cancel_id = NODE_CANCEL;
 }
 
+/*
+ * node_send arms c's deadline and hands the message m (a frame of len
+ * bytes for c) to the node actor; on error m is freed.
+ */
+static gorums_err
+node_send(gorums_node *n, gorums_call *c, node_call_msg *m, size_t len,
+          int timeout_ms)
+{
+	gorums_err rv;
+
+	c->start_ns = gri_clock_ns();
+	if ((rv = gri_call_arm_deadline(c, timeout_ms)) != GORUMS_OK) {
+		gri_msg_free(&m->hdr);
+		return (rv);
+	}
+	gri_call_ref(c); /* the message's */
+	m->call     = c;
+	m->len      = len;
+	m->hdr.drop = node_call_drop;
+	gri_actor_send(&n->base, &m->hdr);
+	return (GORUMS_OK);
+}
+
 gorums_err
 gri_node_send_call(gorums_node *n, gorums_call *c, uint32_t method,
                    const ProtobufCMessage *req, int timeout_ms)
@@ -653,17 +676,28 @@ gri_node_send_call(gorums_node *n, gorums_call *c, uint32_t method,
 		gri_msg_free(&m->hdr);
 		return (rv);
 	}
-	c->start_ns = gri_clock_ns();
-	if ((rv = gri_call_arm_deadline(c, timeout_ms)) != GORUMS_OK) {
-		gri_msg_free(&m->hdr);
-		return (rv);
+	return (node_send(n, c, m, len, timeout_ms));
+}
+
+gorums_err
+gri_node_send_frame(gorums_node *n, gorums_call *c, const uint8_t *frame,
+                    size_t len, int timeout_ms)
+{
+	node_call_msg *m;
+
+	if (atomic_load_explicit(&n->closed, memory_order_relaxed)) {
+		return (GORUMS_ECLOSED);
 	}
-	gri_call_ref(c); /* the message's */
-	m->call     = c;
-	m->len      = len;
-	m->hdr.drop = node_call_drop;
-	gri_actor_send(&n->base, &m->hdr);
-	return (GORUMS_OK);
+	if (len > n->opts.max_frame) {
+		return (GORUMS_EMSGSIZE);
+	}
+	m = (node_call_msg *) gri_msg_alloc(sizeof(*m) + len, NODE_CALL);
+	if (m == NULL) {
+		return (GORUMS_ENOMEM);
+	}
+	memcpy(m->frame, frame, len);
+	gri_wire_set_msg_id(m->frame, c->msg_id);
+	return (node_send(n, c, m, len, timeout_ms));
 }
 
 gorums_err

@@ -100,6 +100,16 @@ gorums_err gri_node_send_call(gorums_node *n, gorums_call *c, uint32_t method,
                               const ProtobufCMessage *req, int timeout_ms);
 
 /*
+ * gri_node_send_frame hands prepared call c to n with a copy of
+ * frame[0..len), a request encoded once for several nodes (its kind must
+ * match c's; its message id is set to c's). For fan-out: the payload is
+ * packed once, not once per node.
+ */
+gorums_err gri_node_send_frame(gorums_node *n, gorums_call *c,
+                               const uint8_t *frame, size_t len,
+                               int timeout_ms);
+
+/*
  * gri_node_start_call encodes req as a frame of the given kind (request
  * or one-way) for method, and hands it and c to the node actor. c must
  * have its read-only fields set (node, reply_desc, cb, timer, spin). On

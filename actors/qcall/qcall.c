@@ -305,22 +305,36 @@ gri_qcall_deliver(gorums_call *sub, int what, gorums_err err,
 	gri_actor_send(sub->sink, &m->hdr);
 }
 
-/* qc_copy_req copies req into the arena (packed, then unpacked). */
+/*
+ * qc_encode_req encodes req once, into the arena, as the request frame
+ * every node is sent (each under its own message id), and unpacks the
+ * frame's payload as the call's own copy of the request (the caller may
+ * free req as soon as the call is started).
+ */
 static gorums_err
-qc_copy_req(gri_arena *a, const ProtobufCMessage *req,
-            const ProtobufCMessage **out)
+qc_encode_req(gri_arena *a, uint32_t method, const ProtobufCMessage *req,
+              size_t max_frame, uint8_t **frame, size_t *len,
+              const ProtobufCMessage **copy)
 {
-	size_t            n = protobuf_c_message_get_packed_size(req);
-	uint8_t          *buf;
-	ProtobufCMessage *copy;
+	gri_wire_hdr      h = {.kind = GRI_WIRE_REQUEST, .method_id = method};
+	size_t            size = gri_wire_msg_size(0, NULL, req);
+	size_t            hdr  = gri_wire_header_size(0, NULL);
+	ProtobufCMessage *out;
 	gorums_err        rv;
 
-	if ((buf = gri_arena_alloc(a, n)) == NULL) {
+	if (size > max_frame) {
+		return (GORUMS_EMSGSIZE);
+	}
+	if ((*frame = gri_arena_alloc(a, size)) == NULL) {
 		return (GORUMS_ENOMEM);
 	}
-	(void) protobuf_c_message_pack(req, buf);
-	rv = gri_wire_unpack(req->descriptor, gri_arena_pb(a), buf, n, &copy);
-	*out = copy;
+	if ((rv = gri_wire_encode_msg(&h, NULL, req, max_frame, *frame, size,
+	                              len)) != GORUMS_OK) {
+		return (rv);
+	}
+	rv    = gri_wire_unpack(req->descriptor, gri_arena_pb(a), *frame + hdr,
+	                        *len - hdr, &out);
+	*copy = out;
 	return (rv);
 }
 
@@ -332,6 +346,8 @@ gri_qcall_start(gorums_call *c, gorums_config *cfg, uint32_t method,
 	gri_qcall *q;
 	gri_actor *a;
 	gorums_err rv;
+	uint8_t   *frame     = NULL;
+	size_t     frame_len = 0;
 
 	if (n == 0) {
 		return (GORUMS_EINVAL);
@@ -360,7 +376,8 @@ gri_qcall_start(gorums_call *c, gorums_config *cfg, uint32_t method,
 	q->replies_cap = n;
 	c->qstatus     = gri_arena_alloc(&c->arena, n * sizeof(gri_qstatus));
 	if (q->nodes == NULL || q->replies == NULL || c->qstatus == NULL ||
-	    (rv = qc_copy_req(&c->arena, req, &q->req)) != GORUMS_OK) {
+	    (rv = qc_encode_req(&c->arena, method, req, first->opts.max_frame,
+	                        &frame, &frame_len, &q->req)) != GORUMS_OK) {
 		rv = rv != GORUMS_OK ? rv : GORUMS_ENOMEM;
 		goto fail;
 	}
@@ -414,7 +431,11 @@ gri_qcall_start(gorums_call *c, gorums_config *cfg, uint32_t method,
 		if (sub == NULL) {
 			continue;
 		}
-		rv = gri_node_send_call(qn->node, sub, method, qn->req, 0);
+		/* The common request goes as the frame encoded once; only a
+		 * per-node request of its own is packed for its node. */
+		rv = qn->req == req || qn->req == q->req
+		    ? gri_node_send_frame(qn->node, sub, frame, frame_len, 0)
+		    : gri_node_send_call(qn->node, sub, method, qn->req, 0);
 		if (rv != GORUMS_OK) {
 			gri_qcall_deliver(sub, GRI_QC_FINAL, rv, NULL, 0);
 		}

@@ -6,6 +6,7 @@
 #include "actors/node/node.h"
 #include "gorums/call.h"
 #include "src/client/call_impl.h"
+#include "src/pool.h"
 #include "src/sched.h"
 #include "src/wire/wire.h"
 
@@ -67,18 +68,31 @@ gorums_rpc(gorums_node *n, uint32_t method, const ProtobufCMessage *req,
 	return (rv);
 }
 
-/* oneway_start starts a one-way call to n; *cp gets its handle. */
+/*
+ * oneway_start starts a one-way call to n, with frame (the message encoded
+ * once for every node of a multicast) or, if frame is NULL, encoding msg
+ * for n alone; *cp gets its handle.
+ */
 static gorums_err
 oneway_start(gorums_node *n, uint32_t method, const ProtobufCMessage *msg,
-             gorums_call **cp)
+             const uint8_t *frame, size_t len, gorums_call **cp)
 {
 	gorums_call *c;
 	gorums_err   rv;
 
+	if (n == NULL) {
+		return (GORUMS_EINVAL);
+	}
 	if ((c = gri_call_alloc()) == NULL) {
 		return (GORUMS_ENOMEM);
 	}
-	rv = gri_node_start_call(n, c, GRI_WIRE_ONEWAY, method, msg, 0);
+	if (frame != NULL) {
+		gri_node_prepare_call(n, c, GRI_WIRE_ONEWAY);
+		rv = gri_node_send_frame(n, c, frame, len, 0);
+	} else {
+		rv =
+		    gri_node_start_call(n, c, GRI_WIRE_ONEWAY, method, msg, 0);
+	}
 	if (rv != GORUMS_OK) {
 		gri_call_unref(c);
 		return (rv);
@@ -98,20 +112,37 @@ gorums_err
 gorums_multicast(gorums_node *const *nodes, size_t nnodes, uint32_t method,
                  const ProtobufCMessage *msg, int flags)
 {
+	gri_wire_hdr h     = {.kind = GRI_WIRE_ONEWAY, .method_id = method};
 	gorums_err   first = GORUMS_OK;
 	gorums_call *calls[64];
+	uint8_t     *frame = NULL;
+	size_t       size = 0, len = 0;
 
 	if (nodes == NULL && nnodes > 0) {
 		return (GORUMS_EINVAL);
+	}
+	/* For several nodes, pack the message once; each node copies the
+	 * frame under its own message id. (One node encodes straight into
+	 * its message: no copy at all.) */
+	if (nnodes > 1) {
+		size = gri_wire_msg_size(0, NULL, msg);
+		if ((frame = gri_pool_alloc(size)) == NULL) {
+			return (GORUMS_ENOMEM);
+		}
+		first = gri_wire_encode_msg(&h, NULL, msg, (size_t) -1, frame,
+		                            size, &len);
+		if (first != GORUMS_OK) {
+			gri_pool_free(frame, size);
+			return (first);
+		}
 	}
 	/* In batches of 64 handles, so no allocation per fan-out. */
 	for (size_t base = 0; base < nnodes; base += 64) {
 		size_t k = nnodes - base < 64 ? nnodes - base : 64;
 		for (size_t i = 0; i < k; i++) {
-			gorums_err rv = nodes[base + i] == NULL
-			    ? GORUMS_EINVAL
-			    : oneway_start(nodes[base + i], method, msg,
-			                   &calls[i]);
+			gorums_err rv =
+			    oneway_start(nodes[base + i], method, msg, frame,
+			                 len, &calls[i]);
 			if (rv != GORUMS_OK) {
 				calls[i] = NULL;
 				if (first == GORUMS_OK) {
@@ -132,5 +163,6 @@ gorums_multicast(gorums_node *const *nodes, size_t nnodes, uint32_t method,
 			gri_call_unref(calls[i]);
 		}
 	}
+	gri_pool_free(frame, size);
 	return (first);
 }

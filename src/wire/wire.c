@@ -309,3 +309,9 @@ gri_wire_unpack(const ProtobufCMessageDescriptor *d, ProtobufCAllocator *alloc,
 	*out = m;
 	return (GORUMS_OK);
 }
+
+void
+gri_wire_set_msg_id(uint8_t *frame, uint32_t msg_id)
+{
+	put32(frame + 8, msg_id);
+}

@@ -199,6 +199,13 @@ gorums_err gri_wire_encode_msg(const gri_wire_hdr     *h,
                                uint8_t *buf, size_t cap, size_t *written);
 
 /*
+ * gri_wire_set_msg_id rewrites the message id of an encoded frame in
+ * place: a request encoded once is sent to several nodes, each under its
+ * own id. frame must hold at least GRI_WIRE_HDR_SIZE bytes.
+ */
+void gri_wire_set_msg_id(uint8_t *frame, uint32_t msg_id);
+
+/*
  * gri_wire_unpack decodes payload[0 .. len) as a message of type d with
  * protobuf_c_message_unpack, allocating through alloc (NULL: malloc). On
  * success *out is the message, which the caller owns and frees with

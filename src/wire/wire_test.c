@@ -652,6 +652,12 @@ test_wire_server_id(void)
 		GTS_EQ(f.hdr.msg_id & GRI_WIRE_ID_SERVER,
 		       ids[i] & GRI_WIRE_ID_SERVER);
 		GTS_EQ(f.payload_len, 0);
+		/* Rewriting the id in place changes that and nothing else. */
+		gri_wire_set_msg_id(buf, ~ids[i]);
+		GTS_PASS(gri_wire_decode(buf, n, MAXF, &f));
+		GTS_EQ(f.hdr.msg_id, ~ids[i]);
+		GTS_EQ(f.hdr.method_id, ~ids[i]);
+		GTS_EQ(f.hdr.kind, GRI_WIRE_STREAM_END);
 	}
 }
 
