@@ -430,7 +430,8 @@ gri_ctx_release(gorums_ctx *ctx)
 /*
  * ctx_encode packs msg (NULL: empty) as a frame of the given kind for
  * ctx's request into a new answer message in *mp, or leaves *mp NULL when
- * the connection is dead (nothing will be sent). Any thread.
+ * the connection is dead (nothing will be sent). GORUMS_ESTATE if ctx is
+ * answered already. Any thread.
  */
 static gorums_err
 ctx_encode(gorums_ctx *ctx, gri_wire_kind kind, const ProtobufCMessage *msg,
@@ -444,6 +445,10 @@ ctx_encode(gorums_ctx *ctx, gri_wire_kind kind, const ProtobufCMessage *msg,
 	gorums_err       rv;
 
 	*mp = NULL;
+	if ((atomic_load_explicit(&ctx->state, memory_order_relaxed) &
+	     CTX_ANSWERED) != 0) {
+		return (GORUMS_ESTATE); /* before packing for nothing */
+	}
 	if (atomic_load_explicit(&c->dead, memory_order_relaxed)) {
 		return (GORUMS_OK);
 	}
@@ -477,10 +482,6 @@ ctx_finish(gorums_ctx *ctx, gri_wire_kind kind, const ProtobufCMessage *msg)
 	if (ctx->oneway) {
 		return (GORUMS_OK);
 	}
-	if ((atomic_load_explicit(&ctx->state, memory_order_relaxed) &
-	     CTX_ANSWERED) != 0) {
-		return (GORUMS_ESTATE); /* before packing for nothing */
-	}
 	if ((rv = ctx_encode(ctx, kind, msg, &m)) != GORUMS_OK) {
 		return (rv);
 	}
@@ -511,10 +512,6 @@ gri_ctx_send(gorums_ctx *ctx, const ProtobufCMessage *msg)
 	/* Until it is answered, ctx and its connection live (POSTED is not
 	 * set), and an item posted now is written before the answer, which
 	 * the same thread posts later (FIFO per sender). */
-	if ((atomic_load_explicit(&ctx->state, memory_order_relaxed) &
-	     CTX_ANSWERED) != 0) {
-		return (GORUMS_ESTATE);
-	}
 	if ((rv = ctx_encode(ctx, GRI_WIRE_STREAM_ITEM, msg, &m)) !=
 	        GORUMS_OK ||
 	    m == NULL) {
