@@ -3,7 +3,7 @@
  *
  * Design notes.
  *
- * Queues. Each worker owns a ck_ring used single-producer/multi-consumer:
+ * Queues. Each worker owns a gri_ring (single-producer/multi-consumer):
  * only the owner enqueues; the owner and thieves dequeue. Beside it is a
  * "run next" slot, touched only by the owner: an actor that a running
  * behaviour schedules goes there and runs as soon as the current batch
@@ -29,7 +29,6 @@
 #include "src/sched.h"
 
 #include <ck_pr.h>
-#include <ck_ring.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +36,7 @@
 #include <unistd.h>
 
 #include "src/pool.h"
+#include "src/ring.h"
 #include "src/spin.h"
 #include "src/timer.h"
 #include "src/tsan.h"
@@ -48,8 +48,7 @@
 
 typedef struct sched_worker {
 	/* The ring: enqueued by the owner only, dequeued by anyone. */
-	ck_ring_t         ring;
-	ck_ring_buffer_t *ring_buf;
+	gri_ring ring;
 	/* Owner thread only. */
 	gri_actor *runnext;
 	int        runnext_streak;
@@ -99,7 +98,7 @@ static gri_sched      *shared_sched;
 /* The worker the calling thread is, if any (or its helper record). */
 static _Thread_local sched_worker *sched_self;
 
-/* A helping thread's worker record: no ring (ring_buf NULL), so what it
+/* A helping thread's worker record: no ring (no slots), so what it
  * would queue goes to the inject queue; only its run-next slot is its own. */
 static _Thread_local sched_worker sched_helper;
 
@@ -123,7 +122,7 @@ sched_has_work(gri_sched *s)
 		return (true);
 	}
 	for (int i = 0; i < s->nworkers; i++) {
-		if (ck_ring_size(&s->workers[i].ring) > 0) {
+		if (gri_ring_size(&s->workers[i].ring) > 0) {
 			return (true);
 		}
 	}
@@ -208,8 +207,7 @@ sched_inject_pop(gri_sched *s)
 static void
 sched_push_ring(sched_worker *w, gri_actor *a, bool quiet)
 {
-	if (w->ring_buf == NULL ||
-	    !ck_ring_enqueue_spmc(&w->ring, w->ring_buf, a)) {
+	if (w->ring.slots == NULL || !gri_ring_push_sp(&w->ring, a)) {
 		sched_inject(w->sched, a);
 		return;
 	}
@@ -240,7 +238,7 @@ static gri_actor *
 sched_steal(sched_worker *w)
 {
 	gri_sched *s = w->sched;
-	gri_actor *a;
+	void      *p;
 
 	if (s->nworkers < 2) {
 		return (NULL);
@@ -252,11 +250,11 @@ sched_steal(sched_worker *w)
 	int start = (int) (w->rng % (uint64_t) s->nworkers);
 	for (int i = 0; i < s->nworkers; i++) {
 		sched_worker *v = &s->workers[(start + i) % s->nworkers];
-		if (v == w || ck_ring_size(&v->ring) == 0) {
+		if (v == w || gri_ring_size(&v->ring) == 0) {
 			continue;
 		}
-		if (ck_ring_trydequeue_spmc(&v->ring, v->ring_buf, &a)) {
-			return (a);
+		if (gri_ring_trypop_mc(&v->ring, &p)) {
+			return (p);
 		}
 	}
 	return (NULL);
@@ -267,6 +265,7 @@ sched_find_work(sched_worker *w)
 {
 	gri_sched *s = w->sched;
 	gri_actor *a = NULL;
+	void      *p;
 
 	w->ticks++;
 	if (w->ticks % SCHED_INJECT_EVERY == 0 &&
@@ -275,16 +274,15 @@ sched_find_work(sched_worker *w)
 	}
 	if (w->runnext != NULL &&
 	    (w->runnext_streak < SCHED_RUNNEXT_STREAK ||
-	     ck_ring_size(&w->ring) == 0)) {
+	     gri_ring_size(&w->ring) == 0)) {
 		a          = w->runnext;
 		w->runnext = NULL;
 		w->runnext_streak++;
 		return (a);
 	}
 	w->runnext_streak = 0;
-	if (w->ring_buf != NULL &&
-	    ck_ring_dequeue_spmc(&w->ring, w->ring_buf, &a)) {
-		return (a);
+	if (w->ring.slots != NULL && gri_ring_pop_mc(&w->ring, &p)) {
+		return (p);
 	}
 	if (w->runnext != NULL) {
 		a          = w->runnext;
@@ -361,8 +359,8 @@ sched_run(sched_worker *w, gri_actor *a)
 		/* More to do. Alone on our ring and with no run-next actor,
 		 * it is what we run next anyway: no one needs waking. */
 		sched_push_ring(w, a,
-		                w->runnext == NULL && w->ring_buf != NULL &&
-		                    ck_ring_size(&w->ring) == 0);
+		                w->runnext == NULL && w->ring.slots != NULL &&
+		                    gri_ring_size(&w->ring) == 0);
 	} else {
 		/* Marked empty: drop the scheduling reference. */
 		gri_actor_unref(a);
@@ -496,13 +494,10 @@ gri_sched_alloc(gri_sched **sp, const gri_sched_opts *opts)
 		w->sched        = s;
 		w->index        = i;
 		w->rng          = 0x9e3779b97f4a7c15ull * (uint64_t) (i + 1);
-		w->ring_buf =
-		    calloc(SCHED_RING_SIZE, sizeof(ck_ring_buffer_t));
-		if (w->ring_buf == NULL) {
+		if (!gri_ring_init(&w->ring, SCHED_RING_SIZE)) {
 			gri_sched_free(s);
 			return (GORUMS_ENOMEM);
 		}
-		ck_ring_init(&w->ring, SCHED_RING_SIZE);
 	}
 	for (int i = 0; i < n; i++) {
 		if (pthread_create(&s->workers[i].thread, NULL,
@@ -557,8 +552,9 @@ gri_sched_stop(gri_sched *s)
 			gri_actor_unref(w->runnext);
 			w->runnext = NULL;
 		}
-		while (ck_ring_dequeue_spmc(&w->ring, w->ring_buf, &a)) {
-			gri_actor_unref(a);
+		void *p;
+		while (gri_ring_pop_mc(&w->ring, &p)) {
+			gri_actor_unref(p);
 		}
 	}
 	pthread_mutex_unlock(&s->stop_mtx);
@@ -573,7 +569,7 @@ gri_sched_free(gri_sched *s)
 	}
 	(void) gri_sched_stop(s);
 	for (int i = 0; i < s->nworkers; i++) {
-		free(s->workers[i].ring_buf);
+		gri_ring_fini(&s->workers[i].ring);
 	}
 	free(s->workers);
 	pthread_cond_destroy(&s->park_cv);

@@ -41,6 +41,14 @@ for cfg in "" "--config=tsan" "--config=asan"; do
 	f=$(grep -cE '^//[^ ]+ .*(FAILED|TIMEOUT|NO STATUS|INCOMPLETE)' "$log")
 	pass=$((pass + p))
 	fail=$((fail + f))
+	# A failure is only useful with its log: show the end of each one.
+	for t in $(grep -oE '^//[^ ]+ .*(FAILED|TIMEOUT)' "$log" |
+		cut -d' ' -f1); do
+		tl="bazel-testlogs/$(echo "${t#//}" | tr ':' '/')/test.log"
+		echo "---- $t ${cfg:-(plain)}: tail of $tl"
+		tail -80 "$tl" 2>/dev/null
+		echo "---- end of $t"
+	done
 	if [ "$r" -ne 0 ]; then
 		rc=$r
 		# A build error leaves no per-test line: count it as a failure.
