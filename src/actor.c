@@ -133,12 +133,21 @@ gri_actor_stop(gri_actor *a)
 	return (GORUMS_OK);
 }
 
+static void
+actor_flush(gri_actor *a, int delivered)
+{
+	if (delivered > 0 && a->ops->flush != NULL) {
+		a->ops->flush(a);
+	}
+}
+
 bool
 gri_actor_run(gri_actor *a, int batch)
 {
 	for (int i = 0; i < batch; i++) {
 		gri_msg *m = gri_mbox_pop_sc(&a->mbox);
 		if (m == NULL) {
+			actor_flush(a, i);
 			/* The last thing we do: after markempty succeeds, a
 			 * new sender may schedule the actor on another thread.
 			 */
@@ -156,5 +165,6 @@ gri_actor_run(gri_actor *a, int batch)
 		}
 	}
 	/* Batch used up: yield to other actors even if more is queued. */
+	actor_flush(a, batch);
 	return (true);
 }

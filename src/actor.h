@@ -44,6 +44,11 @@ typedef struct gri_actor_ops {
 	 * unreffing thread, with nothing else touching the actor. May be
 	 * NULL. The runtime frees the actor's memory after it. */
 	void (*fini)(gri_actor *self);
+	/* flush runs, as a behaviour, after each run of dispatches that
+	 * delivered something, before the actor lets go of its thread: the
+	 * place to push out what the run accumulated (a link's writes go out
+	 * as one instead of one per message). May be NULL. */
+	void (*flush)(gri_actor *self);
 } gri_actor_ops;
 
 struct gri_actor {

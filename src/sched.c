@@ -30,6 +30,7 @@
 
 #include <ck_pr.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -441,6 +442,11 @@ sched_worker_main(void *arg)
 	sched_worker *w = arg;
 	gri_sched    *s = w->sched;
 
+	char name[16];
+
+	/* Named as nng names its threads, for perf, top -H and gdb. */
+	snprintf(name, sizeof(name), "gri:worker%d", w->index);
+	(void) pthread_setname_np(pthread_self(), name);
 	sched_self = w;
 	while (!atomic_load_explicit(&s->stopping, memory_order_acquire)) {
 		gri_actor *a = sched_find_work(w);

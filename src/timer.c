@@ -218,6 +218,7 @@ timer_main(void *arg)
 	gri_timer *t   = arg;
 	uint64_t   now = 0;
 
+	(void) pthread_setname_np(pthread_self(), "gri:timer");
 	timer_self = t;
 	pthread_mutex_lock(&t->mtx);
 	while (!t->stopping) {

@@ -795,7 +795,10 @@ conn_shutdown(gri_conn *c)
 	c->state = CONN_CLOSED;
 	atomic_store_explicit(&c->dead, true, memory_order_relaxed);
 	if (c->link != NULL) {
-		/* Waits for the link's nng callbacks, which only post. */
+		/* Answers this run committed still go out (as far as the
+		 * socket takes them now); then the stream closes. Waits for
+		 * the link's nng callbacks, which only post. */
+		gri_link_flush(c->link);
 		gri_link_free(c->link);
 		c->link = NULL;
 	}
@@ -1019,11 +1022,23 @@ conn_fini(gri_actor *self)
 	c->host->release(c->host);
 }
 
+/* conn_flush writes the replies of one run of messages together. */
+static void
+conn_flush(gri_actor *self)
+{
+	gri_conn *c = (gri_conn *) self;
+
+	if (c->link != NULL) {
+		gri_link_flush(c->link);
+	}
+}
+
 static const gri_actor_ops conn_ops = {
     .name     = "conn",
     .dispatch = conn_dispatch,
     .stop     = conn_stop_op,
     .fini     = conn_fini,
+    .flush    = conn_flush,
 };
 
 static void

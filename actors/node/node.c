@@ -555,11 +555,23 @@ node_fini(gri_actor *self)
 	}
 }
 
+/* node_flush writes the requests of one run of messages together. */
+static void
+node_flush(gri_actor *self)
+{
+	gorums_node *n = (gorums_node *) self;
+
+	if (n->link != NULL) {
+		gri_link_flush(n->link);
+	}
+}
+
 static const gri_actor_ops node_ops = {
     .name     = "node",
     .dispatch = node_dispatch,
     .stop     = node_stop,
     .fini     = node_fini,
+    .flush    = node_flush,
 };
 
 gorums_err

@@ -13,6 +13,20 @@
  * asked, once everything is written (GRI_LINK_SENT). The error event is
  * allocated up front so that a failing stream can always be reported, even
  * out of memory.
+ *
+ * Inline I/O. Over tcp and ipc, nng 1.5.2 tries the socket at once inside
+ * nng_stream_send/recv and finishes the aio there if the socket obliged.
+ * An aio with a callback would still hand that completion to one of nng's
+ * task threads (a wake-up, ~10-20 us on these VMs, for every frame); an
+ * aio without one completes on the calling thread. So each direction first
+ * tries a callback-less aio (io_aio): start it, cancel it (a no-op if it
+ * finished; otherwise it was queued without a byte moved, since nng
+ * finishes an operation at its first successful sendmsg/readv), wait (no
+ * block: it is finished either way), and take its count. Only when the
+ * socket would block does the callback aio take over, and nng's poller
+ * completes it when the socket is ready. Other streams (TLS, websocket)
+ * may have moved bytes before finishing, which cancelling would lose: they
+ * always use the callback aio.
  */
 #include "src/link/link.h"
 
@@ -36,6 +50,7 @@ struct gri_link {
 	size_t      max_frame;
 	nng_aio    *rx_aio;
 	nng_aio    *tx_aio;
+	bool        inline_io; /* tcp or ipc: see "Inline I/O" */
 
 	/* Receive callback only. */
 	uint8_t *rx_buf;
@@ -45,6 +60,11 @@ struct gri_link {
 	 * send callback when out of memory), and nng runs them concurrently:
 	 * whoever exchanges it out sends it. */
 	_Atomic(gri_link_msg *) err_msg;
+
+	/* Callback-less aios for inline I/O, one per direction: rx_io by the
+	 * receive callback only, tx_io by whoever runs the send in flight. */
+	nng_aio *rx_io;
+	nng_aio *tx_io;
 
 	/* Guarded by tx_mtx; fly/fly_off belong to the send in flight. */
 	pthread_mutex_t tx_mtx;
@@ -96,6 +116,32 @@ link_post_frame(gri_link *l, const uint8_t *frame, size_t len)
 	memcpy(m->data, frame, len);
 	gri_actor_send(l->owner, &m->hdr);
 	return (true);
+}
+
+/*
+ * link_io_inline sends or receives once on a callback-less aio, on this
+ * thread and without blocking (see "Inline I/O"). It returns the nng
+ * result with the bytes moved in *n; 0 with *n == 0 means the socket would
+ * have blocked.
+ */
+static int
+link_io_inline(gri_link *l, nng_aio *aio, bool send, uint8_t *buf, size_t len,
+               size_t *n)
+{
+	nng_iov iov = {.iov_buf = buf, .iov_len = len};
+	int     rv;
+
+	(void) nng_aio_set_iov(aio, 1, &iov);
+	if (send) {
+		nng_stream_send(l->stream, aio);
+	} else {
+		nng_stream_recv(l->stream, aio);
+	}
+	nng_aio_cancel(aio);
+	nng_aio_wait(aio);
+	rv = nng_aio_result(aio);
+	*n = nng_aio_count(aio);
+	return (rv == NNG_ECANCELED ? 0 : rv);
 }
 
 static void
@@ -210,20 +256,16 @@ link_post_sent(gri_link *l)
 	gri_actor_send(l->owner, &m->hdr);
 }
 
-static void
-link_tx_cb(void *arg)
+/*
+ * link_tx_next ends the send in flight (rv: its nng result) and returns
+ * true if frames queued meanwhile became the next send, which the caller
+ * then runs.
+ */
+static bool
+link_tx_next(gri_link *l, int rv)
 {
-	gri_link *l  = arg;
-	int       rv = nng_aio_result(l->tx_aio);
-	bool      more, idle_note = false;
+	bool more, idle_note = false;
 
-	if (rv == 0) {
-		l->fly_off += nng_aio_count(l->tx_aio);
-		if (l->fly_off < l->fly_len) {
-			link_tx_start(l); /* a partial write: the rest */
-			return;
-		}
-	}
 	pthread_mutex_lock(&l->tx_mtx);
 	if (rv != 0) {
 		l->tx_failed = true;
@@ -239,11 +281,81 @@ link_tx_cb(void *arg)
 	pthread_mutex_unlock(&l->tx_mtx);
 	if (rv != 0) {
 		link_post_error(l, gri_err_from_nng(rv));
-	} else if (more) {
-		link_tx_start(l);
 	} else if (idle_note) {
 		link_post_sent(l);
 	}
+	return (more);
+}
+
+/*
+ * link_tx_run writes the send in flight: inline while the socket takes it,
+ * then through tx_aio (see "Inline I/O"). Whoever marked the send in
+ * flight runs it, outside the lock.
+ */
+static void
+link_tx_run(gri_link *l)
+{
+	size_t n;
+	int    rv;
+
+	while (l->inline_io) {
+		rv = link_io_inline(l, l->tx_io, true, l->fly + l->fly_off,
+		                    l->fly_len - l->fly_off, &n);
+		l->fly_off += n;
+		if (rv != 0) {
+			(void) link_tx_next(l, rv);
+			return;
+		}
+		if (n == 0) {
+			break; /* the socket is full: wait for it */
+		}
+		if (l->fly_off == l->fly_len && !link_tx_next(l, 0)) {
+			return; /* all written, nothing more queued */
+		}
+	}
+	link_tx_start(l);
+}
+
+static void
+link_tx_cb(void *arg)
+{
+	gri_link *l  = arg;
+	int       rv = nng_aio_result(l->tx_aio);
+
+	if (rv == 0) {
+		l->fly_off += nng_aio_count(l->tx_aio);
+		if (l->fly_off < l->fly_len) {
+			link_tx_run(l); /* a partial write: the rest */
+			return;
+		}
+	}
+	if (link_tx_next(l, rv)) {
+		link_tx_run(l);
+	}
+}
+
+/*
+ * link_stream_inline tells whether stream finishes an operation at its
+ * first successful socket call, as tcp and ipc streams do (see "Inline
+ * I/O"): they answer a tcp or ipc option and are not TLS (which forwards
+ * tcp options to the stream beneath) nor websocket.
+ */
+static bool
+link_stream_inline(nng_stream *s)
+{
+	bool  b;
+	int   pid;
+	char *str;
+
+	if (nng_stream_get_bool(s, NNG_OPT_TLS_VERIFIED, &b) == 0) {
+		return (false);
+	}
+	if (nng_stream_get_string(s, NNG_OPT_WS_PROTOCOL, &str) == 0) {
+		nng_strfree(str);
+		return (false);
+	}
+	return (nng_stream_get_bool(s, NNG_OPT_TCP_NODELAY, &b) == 0 ||
+	        nng_stream_get_int(s, NNG_OPT_IPC_PEER_PID, &pid) == 0);
 }
 
 gorums_err
@@ -275,9 +387,12 @@ gri_link_alloc(gri_link **lp, nng_stream *stream, gri_actor *owner,
 	em->epoch = epoch;
 	atomic_init(&l->err_msg, em);
 	if ((rv = nng_aio_alloc(&l->rx_aio, link_rx_cb, l)) != 0 ||
-	    (rv = nng_aio_alloc(&l->tx_aio, link_tx_cb, l)) != 0) {
+	    (rv = nng_aio_alloc(&l->tx_aio, link_tx_cb, l)) != 0 ||
+	    (rv = nng_aio_alloc(&l->rx_io, NULL, NULL)) != 0 ||
+	    (rv = nng_aio_alloc(&l->tx_io, NULL, NULL)) != 0) {
 		goto fail;
 	}
+	l->inline_io = link_stream_inline(stream);
 	gri_actor_ref(owner);
 	*lp = l;
 	link_rx_start(l);
@@ -285,6 +400,8 @@ gri_link_alloc(gri_link **lp, nng_stream *stream, gri_actor *owner,
 
 fail:
 	nng_aio_free(l->rx_aio);
+	nng_aio_free(l->tx_aio);
+	nng_aio_free(l->rx_io);
 	if (em != NULL) {
 		gri_msg_free(&em->hdr);
 	}
@@ -333,16 +450,23 @@ gri_link_reserve(gri_link *l, size_t len)
 void
 gri_link_commit(gri_link *l, size_t len)
 {
+	l->pend_len += len;
+	pthread_mutex_unlock(&l->tx_mtx);
+}
+
+void
+gri_link_flush(gri_link *l)
+{
 	bool start = false;
 
-	l->pend_len += len;
-	if (!l->in_flight) {
+	pthread_mutex_lock(&l->tx_mtx);
+	if (!l->in_flight && l->pend_len > 0 && !l->tx_failed) {
 		link_tx_swap_locked(l);
 		start = true;
 	}
 	pthread_mutex_unlock(&l->tx_mtx);
 	if (start) {
-		link_tx_start(l); /* outside the lock: no lock across I/O */
+		link_tx_run(l); /* outside the lock: no lock across I/O */
 	}
 }
 
@@ -422,6 +546,8 @@ gri_link_free(gri_link *l)
 	nng_aio_stop(l->tx_aio);
 	nng_aio_free(l->rx_aio);
 	nng_aio_free(l->tx_aio);
+	nng_aio_free(l->rx_io);
+	nng_aio_free(l->tx_io);
 	nng_stream_free(l->stream);
 	/* The callbacks are stopped: nobody else touches err_msg now. */
 	gri_link_msg *em =

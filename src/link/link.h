@@ -4,10 +4,14 @@
  * A link is the only place where nng moves our bytes. It keeps one receive
  * in flight at all times, cuts the byte stream into frames (by their length
  * prefix, capped at max_frame) and posts each frame to the owner actor as a
- * gri_link_msg. Writes are queued by the owner into a pending buffer;
- * while one write is in flight, later frames accumulate and go out
- * together in the next single write (coalescing), which the send callback
- * starts itself.
+ * gri_link_msg. Writes are queued by the owner into a pending buffer and
+ * go out when the owner flushes (its actor's flush behaviour, at the end
+ * of a run of messages), so one run's frames leave in one write; while a
+ * write is in flight, later frames accumulate and go out together in the
+ * next single write (coalescing), which the send callback starts itself.
+ * Over tcp and ipc a write is tried on the flushing thread first, and
+ * nng's threads are involved only when the socket is full (link.c,
+ * "Inline I/O").
  *
  * Threads. nng runs the aio callbacks on its own threads; they only cut
  * frames, copy them into messages and post them, or start the next write
@@ -72,13 +76,20 @@ uint64_t gri_link_epoch(const gri_link *l);
 uint8_t *gri_link_reserve(gri_link *l, size_t len);
 
 /*
- * gri_link_commit queues len of the reserved bytes (0 to drop them) and
- * starts a write if none is in flight.
+ * gri_link_commit queues len of the reserved bytes (0 to drop them). They
+ * are written at the next gri_link_flush.
  */
 void gri_link_commit(gri_link *l, size_t len);
 
 /* gri_link_send copies a whole frame and commits it. */
 gorums_err gri_link_send(gri_link *l, const uint8_t *frame, size_t len);
+
+/*
+ * gri_link_flush starts writing what was committed, unless a write is in
+ * flight (its callback then takes everything committed meanwhile). The
+ * owner calls it from its actor's flush behaviour.
+ */
+void gri_link_flush(gri_link *l);
 
 /* gri_link_sent returns the result a GRI_LINK_SENT event carries. */
 gorums_err gri_link_sent(gri_link *l, gri_link_msg *m);

@@ -115,10 +115,21 @@ echo_stop(gri_actor *self)
 	gts_latch_count_down(o->stopped);
 }
 
+static void
+echo_flush(gri_actor *self)
+{
+	echo_owner *o = (echo_owner *) self;
+
+	if (o->link != NULL) {
+		gri_link_flush(o->link);
+	}
+}
+
 static const gri_actor_ops echo_ops = {
     .name     = "link echo",
     .dispatch = echo_dispatch,
     .stop     = echo_stop,
+    .flush    = echo_flush,
 };
 
 typedef struct fixture {

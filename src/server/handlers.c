@@ -278,6 +278,7 @@ hpool_main(void *arg)
 	gri_hpool      *p  = th->pool;
 	gri_hpool_task *t;
 
+	(void) pthread_setname_np(pthread_self(), "gri:handler");
 	hpool_self = p;
 	pthread_mutex_lock(&p->mtx);
 	p->nstarting--;
