@@ -11,7 +11,7 @@
  * next single write (coalescing), which the send callback starts itself.
  * Over tcp and ipc a write is tried on the flushing thread first, and
  * nng's threads are involved only when the socket is full (link.c,
- * "Inline I/O").
+ * "Inline writes").
  *
  * Threads. nng runs the aio callbacks on its own threads; they only cut
  * frames, copy them into messages and post them, or start the next write
