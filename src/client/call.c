@@ -255,6 +255,30 @@ gri_call_help(gorums_call *c)
 	return (gri_sched_help_until(s, call_done_fn, c, c->spin_ns));
 }
 
+gri_sched *
+gri_call_help_begin(gorums_node *n)
+{
+	gri_sched *s = n != NULL ? n->base.sched : NULL;
+
+	if (s == NULL || n->opts.wait_spin_ns <= 0 ||
+	    !gri_sched_help_begin(s)) {
+		return (NULL);
+	}
+	return (s);
+}
+
+void
+gri_call_help_end(gri_sched *s, gorums_call *c)
+{
+	if (s == NULL) {
+		return;
+	}
+	if (c != NULL) {
+		(void) gri_call_help(c);
+	}
+	gri_sched_help_end(s);
+}
+
 gorums_err
 gorums_call_wait(gorums_call *c)
 {

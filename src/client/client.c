@@ -43,22 +43,12 @@ gorums_rpc(gorums_node *n, uint32_t method, const ProtobufCMessage *req,
            ProtobufCMessage **reply)
 {
 	gorums_call *c;
+	gri_sched   *s = gri_call_help_begin(n);
 	gorums_err   rv;
-	gri_sched   *s = n != NULL ? n->base.sched : NULL;
-	bool         helping;
 
-	/* Help from before the send, so that the node actor runs on this
-	 * thread (and writes the request) instead of waking a worker. */
-	helping =
-	    s != NULL && n->opts.wait_spin_ns > 0 && gri_sched_help_begin(s);
 	rv = gorums_rpc_async(n, method, req, reply_desc, timeout_ms, NULL,
 	                      NULL, &c);
-	if (rv == GORUMS_OK && helping) {
-		(void) gri_call_help(c);
-	}
-	if (helping) {
-		gri_sched_help_end(s);
-	}
+	gri_call_help_end(s, rv == GORUMS_OK ? c : NULL);
 	if (rv != GORUMS_OK) {
 		return (rv);
 	}

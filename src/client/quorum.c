@@ -41,24 +41,16 @@ gorums_err
 gorums_qcall(gorums_config *cfg, uint32_t method, const ProtobufCMessage *req,
              const gorums_qcall_opts *o, gorums_call **cp)
 {
-	gri_sched *s       = NULL;
-	bool       helping = false;
+	gri_sched *s = NULL;
 	gorums_err rv;
 
+	/* The configuration's nodes share one pool: helping it runs the
+	 * fan-out's node actors here. */
 	if (cfg != NULL && gorums_config_size(cfg) > 0) {
-		gorums_node *n = gorums_config_node(cfg, 0);
-		s              = n->base.sched;
-		/* Help from before the fan-out: the node actors then run on
-		 * this thread instead of waking workers. */
-		helping = n->opts.wait_spin_ns > 0 && gri_sched_help_begin(s);
+		s = gri_call_help_begin(gorums_config_node(cfg, 0));
 	}
 	rv = gorums_qcall_async(cfg, method, req, o, cp);
-	if (rv == GORUMS_OK && helping) {
-		(void) gri_call_help(*cp);
-	}
-	if (helping) {
-		gri_sched_help_end(s);
-	}
+	gri_call_help_end(s, rv == GORUMS_OK ? *cp : NULL);
 	if (rv != GORUMS_OK) {
 		return (rv);
 	}
