@@ -10,9 +10,11 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "examples/benchkit/benchkit.h"
 #include "examples/benchmark/bench.pb-c.h"
 #include "examples/benchmark/hist.h"
 #include "gorums/server.h"
+#include "tests/harness/latch.h"
 
 /* The methods of Gorums' benchmark service (benchmark.proto). */
 enum {
@@ -61,15 +63,6 @@ extern bool bench_inline_handlers;
 
 /* bench_server_close stops and frees the server. */
 void bench_server_close(bench_server *s);
-
-static inline uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec);
-}
 
 /* Wall-clock time, for the multicast send time: across processes (and
  * machines, given synchronised clocks), as Go's UnixNano. */

@@ -32,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
@@ -154,16 +153,6 @@ xcalloc(size_t n, size_t size)
 	return (p);
 }
 
-static long
-csw(void)
-{
-	struct rusage ru;
-
-	/* RUSAGE_SELF sums every thread of the process. */
-	getrusage(RUSAGE_SELF, &ru);
-	return (ru.ru_nvcsw + ru.ru_nivcsw);
-}
-
 /* ---- the workers ------------------------------------------------------ */
 
 static void
@@ -178,7 +167,7 @@ run_qc(worker *w, uint64_t end)
 	 * it, and the window waits for it. */
 	for (;;) {
 		gorums_call *c  = NULL;
-		uint64_t     t0 = mono_ns();
+		uint64_t     t0 = gts_now_ns();
 		gorums_err   rv;
 
 		if (t0 > end) {
@@ -186,7 +175,7 @@ run_qc(worker *w, uint64_t end)
 		}
 		rv = gorums_qcall(r->cl->cfg, r->b->method, &req.base,
 		                  &r->qopts, &c);
-		hist_record(w->lat, mono_ns() - t0);
+		hist_record(w->lat, gts_now_ns() - t0);
 		if (rv != GORUMS_OK) {
 			fail(r->b->name, rv);
 		}
@@ -204,7 +193,7 @@ static void
 async_done(gorums_call *c, void *arg)
 {
 	(void) c;
-	hist_record(async_lat, mono_ns() - (uint64_t) (uintptr_t) arg);
+	hist_record(async_lat, gts_now_ns() - (uint64_t) (uintptr_t) arg);
 	/* Release: the record above happens before the main thread's read
 	 * of the histogram, which acquires this count. */
 	atomic_fetch_add_explicit(&async_cbs, 1, memory_order_release);
@@ -237,7 +226,7 @@ run_async(worker *w, uint64_t end, gorums_call **ring)
 	 * replies come back in order per node, so the oldest call is almost
 	 * always the first to finish, and waiting for it wastes little. */
 	for (;;) {
-		uint64_t now = mono_ns();
+		uint64_t now = gts_now_ns();
 
 		while (n < w->share && now <= end) {
 			gorums_err rv;
@@ -251,7 +240,7 @@ run_async(worker *w, uint64_t end, gorums_call **ring)
 			}
 			w->issued++;
 			n++;
-			now = mono_ns();
+			now = gts_now_ns();
 		}
 		if (n == 0) {
 			break;
@@ -273,7 +262,7 @@ run_multicast(worker *w, uint64_t end)
 	msg.payload.data = r->payload;
 	msg.payload.len  = (size_t) r->o->payload;
 	w->sent          = 0;
-	while (mono_ns() <= end) {
+	while (gts_now_ns() <= end) {
 		gorums_err rv;
 
 		msg.send_time = wall_ns();
@@ -506,7 +495,7 @@ run_bench(const bench_def *b, const options *o, client *cl, result *res)
 	}
 
 	/* Warm-up: connects, fills the pools and caches. */
-	r.end_ns = mono_ns() + (uint64_t) o->warmup_ns;
+	r.end_ns = gts_now_ns() + (uint64_t) o->warmup_ns;
 	pthread_barrier_wait(&r.bar);
 	pthread_barrier_wait(&r.bar);
 	if (b->kind == KIND_ASYNC) {
@@ -525,16 +514,16 @@ run_bench(const bench_def *b, const options *o, client *cl, result *res)
 	} else if (o->remote) {
 		start_servers(cl, M_START_BENCHMARK);
 	}
-	c0       = csw();
+	c0       = bk_csw();
 	a0       = bench_allocs();
-	t0       = mono_ns();
+	t0       = gts_now_ns();
 	r.end_ns = t0 + (uint64_t) o->time_ns;
 	pthread_barrier_wait(&r.bar);
 	pthread_barrier_wait(&r.bar);
 	if (b->kind == KIND_ASYNC) {
 		wait_callbacks(ws, nw);
 	}
-	t1 = mono_ns();
+	t1 = gts_now_ns();
 	if (b->kind == KIND_MULTICAST) {
 		/* The window ends when the servers have handled it all. */
 		server_allocs = multicast_results(cl, ws, nw, o->remote, res);
@@ -543,7 +532,7 @@ run_bench(const bench_def *b, const options *o, client *cl, result *res)
 		}
 	}
 	a1 = bench_allocs();
-	c1 = csw();
+	c1 = bk_csw();
 	if (b->kind != KIND_MULTICAST && o->remote) {
 		server_allocs = remote_allocs(cl);
 	}

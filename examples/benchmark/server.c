@@ -64,7 +64,7 @@ h_start_server(gorums_ctx *ctx, const ProtobufCMessage *req, void *arg)
 	pthread_mutex_lock(&s->mtx);
 	hist_reset(&s->lat);
 	s->start_allocs = bench_allocs();
-	s->start_ns     = mono_ns();
+	s->start_ns     = gts_now_ns();
 	pthread_mutex_unlock(&s->mtx);
 	return (gorums_ctx_reply(ctx, &rep.base));
 }
@@ -87,7 +87,7 @@ h_stop_server(gorums_ctx *ctx, const ProtobufCMessage *req, void *arg)
 		return (GORUMS_ENOMEM);
 	}
 	pthread_mutex_lock(&s->mtx);
-	rep.total_time  = (int64_t) (mono_ns() - s->start_ns);
+	rep.total_time  = (int64_t) (gts_now_ns() - s->start_ns);
 	rep.allocs      = bench_allocs() - s->start_allocs;
 	rep.total_ops   = hist_count(&s->lat);
 	rep.latency_sum = hist_sum(&s->lat);
@@ -167,7 +167,7 @@ bench_server_start(bench_server *s, const char *url)
 	gorums_server_opts_init(&so);
 	so.inline_handlers = bench_inline_handlers;
 	pthread_mutex_init(&s->mtx, NULL);
-	s->start_ns     = mono_ns();
+	s->start_ns     = gts_now_ns();
 	s->start_allocs = bench_allocs();
 	if ((rv = gorums_server_open(&s->srv, &so)) != GORUMS_OK) {
 		die("open", rv);

@@ -113,7 +113,7 @@ mcv_producer_main(void *arg)
 	tp_ctx      *x = p->ctx;
 
 	pthread_barrier_wait(&x->start);
-	p->t_first = bench_now_ns();
+	p->t_first = gts_now_ns();
 	for (long i = 0; i < p->n; i++) {
 		bl_msg *m   = bl_msg_alloc();
 		m->next     = NULL;
@@ -150,7 +150,7 @@ mcv_consumer_main(void *arg)
 		pthread_mutex_unlock(&x->mtx);
 		tp_consume(x, m);
 	}
-	x->t_end = bench_now_ns();
+	x->t_end = gts_now_ns();
 	x->got   = x->want;
 	return (NULL);
 }
@@ -162,7 +162,7 @@ ring_producer_main(void *arg)
 	tp_ctx      *x = p->ctx;
 
 	pthread_barrier_wait(&x->start);
-	p->t_first = bench_now_ns();
+	p->t_first = gts_now_ns();
 	for (long i = 0; i < p->n; i++) {
 		if (atomic_load_explicit(&x->stop, memory_order_relaxed)) {
 			break;
@@ -192,7 +192,7 @@ ring_consumer_main(void *arg)
 		bl_msg *m;
 
 		if ((++polls & 4095) == 0 && !stopped &&
-		    bench_now_ns() - x->t_start > x->cap_ns) {
+		    gts_now_ns() - x->t_start > x->cap_ns) {
 			atomic_store_explicit(&x->stop, true,
 			                      memory_order_relaxed);
 			stopped = true;
@@ -214,7 +214,7 @@ ring_consumer_main(void *arg)
 			bench_pause(&spins);
 		}
 	}
-	x->t_end  = bench_now_ns();
+	x->t_end  = gts_now_ns();
 	x->got    = got;
 	x->capped = got < x->want;
 	return (NULL);
@@ -250,8 +250,8 @@ tp_run(const bench_cfg *c, int producers, void *(*producer_main)(void *),
 	pthread_cond_init(&x->cv, NULL);
 	ck_ring_init(&x->ring, MPSC_RING_SIZE);
 
-	long csw0  = bench_csw();
-	x->t_start = bench_now_ns();
+	long csw0  = bk_csw();
+	x->t_start = gts_now_ns();
 	if (pthread_create(&ctid, NULL, consumer_main, x) != 0) {
 		bench_die("pthread_create failed");
 	}
@@ -277,7 +277,7 @@ tp_run(const bench_cfg *c, int producers, void *(*producer_main)(void *),
 		bench_die("baseline throughput: nothing delivered");
 	}
 	r.ops_per_s  = (double) x->got * 1e9 / (double) (x->t_end - t0);
-	r.csw_per_op = (double) (bench_csw() - csw0) / (double) x->got;
+	r.csw_per_op = (double) (bk_csw() - csw0) / (double) x->got;
 	r.capped     = x->capped;
 	pthread_cond_destroy(&x->cv);
 	pthread_mutex_destroy(&x->mtx);
@@ -332,7 +332,7 @@ mcv_pp_main(void *arg)
 
 	/* Side 0 serves and counts round trips; side 1 answers. */
 	if (me == 0) {
-		x->t0 = bench_now_ns();
+		x->t0 = gts_now_ns();
 	}
 	for (long i = 0; i < x->n; i++) {
 		pthread_mutex_lock(&x->mtx);
@@ -354,7 +354,7 @@ mcv_pp_main(void *arg)
 		pthread_mutex_unlock(&x->mtx);
 	}
 	if (me == 0) {
-		x->t_end = bench_now_ns();
+		x->t_end = gts_now_ns();
 	}
 	return (NULL);
 }
@@ -369,7 +369,7 @@ ring_pp_main(void *arg)
 	bl_msg  *m;
 
 	if (me == 0) {
-		x->t0 = bench_now_ns();
+		x->t0 = gts_now_ns();
 	}
 	for (long i = 0; i < x->n; i++) {
 		if (me == 0) {
@@ -387,7 +387,7 @@ ring_pp_main(void *arg)
 		}
 	}
 	if (me == 0) {
-		x->t_end = bench_now_ns();
+		x->t_end = gts_now_ns();
 	}
 	return (NULL);
 }
@@ -411,7 +411,7 @@ pp_run(long n, void *(*side_main)(void *) )
 	ck_ring_init(&x->ring[0], PP_RING_SIZE);
 	ck_ring_init(&x->ring[1], PP_RING_SIZE);
 
-	long csw0 = bench_csw();
+	long csw0 = bk_csw();
 	/* The answering side first, so the server does not wait for it. */
 	for (int i = 1; i >= 0; i--) {
 		sides[i] = (pp_side) {.ctx = x, .me = i};
@@ -423,7 +423,7 @@ pp_run(long n, void *(*side_main)(void *) )
 	pthread_join(tids[0], NULL);
 	pthread_join(tids[1], NULL);
 	r.ops_per_s  = (double) n * 1e9 / (double) (x->t_end - x->t0);
-	r.csw_per_op = (double) (bench_csw() - csw0) / (double) n;
+	r.csw_per_op = (double) (bk_csw() - csw0) / (double) n;
 	pthread_cond_destroy(&x->cv[1]);
 	pthread_cond_destroy(&x->cv[0]);
 	pthread_mutex_destroy(&x->mtx);
@@ -476,7 +476,7 @@ mcv_waiter_main(void *arg)
 		while (x->posted <= i) {
 			pthread_cond_wait(&x->cv, &x->mtx);
 		}
-		x->samples[i] = bench_now_ns() - x->t_send;
+		x->samples[i] = gts_now_ns() - x->t_send;
 		atomic_store_explicit(&x->ran, i + 1, memory_order_release);
 	}
 	pthread_mutex_unlock(&x->mtx);
@@ -486,7 +486,7 @@ mcv_waiter_main(void *arg)
 static void
 mcv_post(wk_ctx *x, int i)
 {
-	uint64_t t = bench_now_ns();
+	uint64_t t = gts_now_ns();
 
 	pthread_mutex_lock(&x->mtx);
 	x->t_send = t;
@@ -506,7 +506,7 @@ spin_waiter_main(void *arg)
 		                            memory_order_acquire) <= i) {
 			bench_pause(&spins);
 		}
-		x->samples[i] = bench_now_ns() -
+		x->samples[i] = gts_now_ns() -
 		    atomic_load_explicit(&x->spin_t_send,
 		                         memory_order_relaxed);
 		atomic_store_explicit(&x->ran, i + 1, memory_order_release);
@@ -517,7 +517,7 @@ spin_waiter_main(void *arg)
 static void
 spin_post(wk_ctx *x, int i)
 {
-	atomic_store_explicit(&x->spin_t_send, bench_now_ns(),
+	atomic_store_explicit(&x->spin_t_send, gts_now_ns(),
 	                      memory_order_relaxed);
 	atomic_store_explicit(&x->spin_posted, i + 1, memory_order_release);
 }
@@ -546,8 +546,8 @@ wk_run(const bench_cfg *c, void *(*waiter_main)(void *),
 	atomic_init(&x->spin_t_send, 0);
 	atomic_init(&x->ran, 0);
 
-	long csw0      = bench_csw();
-	long csw0_self = bench_csw_thread();
+	long csw0      = bk_csw();
+	long csw0_self = bk_csw_thread();
 	if (pthread_create(&tid, NULL, waiter_main, x) != 0) {
 		bench_die("pthread_create failed");
 	}
@@ -557,17 +557,17 @@ wk_run(const bench_cfg *c, void *(*waiter_main)(void *),
 		clock_nanosleep(CLOCK_MONOTONIC, 0, &gap, NULL);
 		post(x, i);
 		deadline =
-		    bench_now_ns() + (uint64_t) BENCH_TIMEOUT_MS * 1000000u;
+		    gts_now_ns() + (uint64_t) BENCH_TIMEOUT_MS * 1000000u;
 		while (atomic_load_explicit(&x->ran, memory_order_acquire) <=
 		       i) {
-			if (bench_now_ns() > deadline) {
+			if (gts_now_ns() > deadline) {
 				bench_die("wake-up latency: waiter never ran");
 			}
 			clock_nanosleep(CLOCK_MONOTONIC, 0, &poll, NULL);
 		}
 	}
 	pthread_join(tid, NULL);
-	long csw = (bench_csw() - csw0) - (bench_csw_thread() - csw0_self);
+	long csw = (bk_csw() - csw0) - (bk_csw_thread() - csw0_self);
 	bench_lat_summarize(x->samples + LAT_WARMUP, c->lat_samples, &out);
 	out.csw_per_op = (double) csw / (double) x->total;
 	pthread_cond_destroy(&x->cv);

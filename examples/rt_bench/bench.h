@@ -1,6 +1,7 @@
 /*
- * bench.h: what the parts of rt_bench share: clocks, a one-shot latch,
- * context-switch counting, the sizes of a run, and the measurements.
+ * bench.h: what the parts of rt_bench share: the sizes of a run, the
+ * measurements, and helpers (clock and latch: tests/harness/latch.h;
+ * context switches and percentiles: examples/benchkit).
  *
  * Every benchmark stamps its own start and end with CLOCK_MONOTONIC on the
  * threads doing the work (the first send, the last receive), so the cost of
@@ -12,6 +13,9 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "examples/benchkit/benchkit.h"
+#include "tests/harness/latch.h"
 
 /* How long any benchmark may take before the run is declared hung. */
 #define BENCH_TIMEOUT_MS 60000
@@ -46,18 +50,6 @@ typedef struct bench_lat {
 	double csw_per_op; /* of the woken side (the sender's excluded) */
 } bench_lat;
 
-/* bench_now_ns is CLOCK_MONOTONIC in nanoseconds. */
-uint64_t bench_now_ns(void);
-
-/*
- * bench_csw counts the voluntary plus involuntary context switches of the
- * whole process (every thread, live or joined) so far.
- */
-long bench_csw(void);
-
-/* bench_csw_thread counts those of the calling thread only. */
-long bench_csw_thread(void);
-
 /*
  * bench_cpu_others_ns returns the CPU time (all cores) that the rest of the
  * machine has used so far: busy time from /proc/stat minus this process's
@@ -71,22 +63,8 @@ int64_t bench_cpu_others_ns(void);
 /* bench_die reports a broken benchmark and ends the process (status 1). */
 void bench_die(const char *what) __attribute__((noreturn));
 
-/*
- * bench_latch: a count that workers decrement and the main thread awaits.
- * It is a mutex and a condition variable on purpose: the main thread parks
- * instead of spinning, so that it leaves the cores to the benchmark.
- */
-typedef struct bench_latch {
-	pthread_mutex_t mtx;
-	pthread_cond_t  cv;
-	long            count;
-} bench_latch;
-
-void bench_latch_init(bench_latch *l, long count);
-void bench_latch_fini(bench_latch *l);
-void bench_latch_count_down(bench_latch *l);
-/* bench_latch_wait waits for zero; a timeout ends the process. */
-void bench_latch_wait(bench_latch *l, const char *what);
+/* bench_latch_wait waits for l to reach zero; a timeout ends the process. */
+void bench_latch_wait(gts_latch *l, const char *what);
 
 /* bench_pause is the body of a spin loop: a CPU pause, and every so often
  * a yield so that a spinner cannot starve the thread it waits for when

@@ -63,8 +63,8 @@ typedef struct tp_msg {
 typedef struct sink_actor {
 	gri_actor base;
 	/* Set before the first send, then read-only. */
-	long         want;
-	bench_latch *done;
+	long       want;
+	gts_latch *done;
 	/* Owner only until done counts down (the latch orders the reads). */
 	long     got;
 	uint32_t next[MAX_PRODUCERS];
@@ -85,8 +85,8 @@ sink_dispatch(gri_actor *self, gri_msg *m)
 	}
 	k->next[t->producer] = t->seq + 1;
 	if (++k->got == k->want) {
-		k->t_end = bench_now_ns();
-		bench_latch_count_down(k->done);
+		k->t_end = gts_now_ns();
+		gts_latch_count_down(k->done);
 	}
 }
 
@@ -109,7 +109,7 @@ tp_producer_main(void *arg)
 	tp_producer *p = arg;
 
 	pthread_barrier_wait(p->start);
-	p->t_first = bench_now_ns();
+	p->t_first = gts_now_ns();
 	for (long i = 0; i < p->n; i++) {
 		tp_msg *t   = (tp_msg *) rt_msg(sizeof(*t));
 		t->producer = p->id;
@@ -124,7 +124,7 @@ rt_mbox_throughput(const bench_cfg *c, int producers)
 {
 	gri_sched        *s;
 	sink_actor       *k;
-	bench_latch       done;
+	gts_latch         done;
 	pthread_barrier_t start;
 	pthread_t         tids[MAX_PRODUCERS];
 	tp_producer       prod[MAX_PRODUCERS];
@@ -137,13 +137,13 @@ rt_mbox_throughput(const bench_cfg *c, int producers)
 	}
 	s = rt_sched(c, -1);
 	k = (sink_actor *) rt_spawn(s, &sink_ops, sizeof(sink_actor));
-	bench_latch_init(&done, 1);
+	gts_latch_init(&done, 1);
 	k->want    = per * producers;
 	k->done    = &done;
 	k->fifo_ok = true;
 	pthread_barrier_init(&start, NULL, (unsigned) producers);
 
-	long csw0 = bench_csw();
+	long csw0 = bk_csw();
 	for (int i = 0; i < producers; i++) {
 		prod[i] = (tp_producer) {.target = &k->base,
 		                         .start  = &start,
@@ -165,11 +165,11 @@ rt_mbox_throughput(const bench_cfg *c, int producers)
 		bench_die("mailbox throughput: FIFO per sender violated");
 	}
 	r.ops_per_s  = (double) k->want * 1e9 / (double) (k->t_end - t0);
-	r.csw_per_op = (double) (bench_csw() - csw0) / (double) k->want;
+	r.csw_per_op = (double) (bk_csw() - csw0) / (double) k->want;
 	gri_actor_unref(&k->base);
 	gri_sched_free(s);
 	pthread_barrier_destroy(&start);
-	bench_latch_fini(&done);
+	gts_latch_fini(&done);
 	return (r);
 }
 
@@ -180,7 +180,7 @@ typedef struct pp_actor {
 	/* Set before the first send, then read-only. */
 	struct pp_actor *peer;
 	bool             pinger;
-	bench_latch     *done;
+	gts_latch       *done;
 	/* Owner only until done counts down. */
 	long     left;
 	uint64_t t_end;
@@ -193,8 +193,8 @@ pp_dispatch(gri_actor *self, gri_msg *m)
 
 	(void) m;
 	if (p->pinger && --p->left == 0) {
-		p->t_end = bench_now_ns();
-		bench_latch_count_down(p->done);
+		p->t_end = gts_now_ns();
+		gts_latch_count_down(p->done);
 		return;
 	}
 	gri_actor_send(&p->peer->base, rt_msg(sizeof(gri_msg)));
@@ -208,13 +208,13 @@ static const gri_actor_ops pp_ops = {
 bench_rate
 rt_pingpong(const bench_cfg *c)
 {
-	gri_sched  *s = rt_sched(c, -1);
-	bench_latch done;
-	pp_actor   *a = (pp_actor *) rt_spawn(s, &pp_ops, sizeof(pp_actor));
-	pp_actor   *b = (pp_actor *) rt_spawn(s, &pp_ops, sizeof(pp_actor));
-	bench_rate  r = {0};
+	gri_sched *s = rt_sched(c, -1);
+	gts_latch  done;
+	pp_actor  *a = (pp_actor *) rt_spawn(s, &pp_ops, sizeof(pp_actor));
+	pp_actor  *b = (pp_actor *) rt_spawn(s, &pp_ops, sizeof(pp_actor));
+	bench_rate r = {0};
 
-	bench_latch_init(&done, 1);
+	gts_latch_init(&done, 1);
 	a->peer   = b;
 	a->pinger = true;
 	a->left   = c->pp_actor;
@@ -222,17 +222,17 @@ rt_pingpong(const bench_cfg *c)
 	b->peer   = a;
 	b->done   = &done;
 
-	long     csw0 = bench_csw();
-	uint64_t t0   = bench_now_ns();
+	long     csw0 = bk_csw();
+	uint64_t t0   = gts_now_ns();
 	/* The serve: b answers it, and a counts the answers. */
 	gri_actor_send(&b->base, rt_msg(sizeof(gri_msg)));
 	bench_latch_wait(&done, "actor ping-pong");
 	r.ops_per_s  = (double) c->pp_actor * 1e9 / (double) (a->t_end - t0);
-	r.csw_per_op = (double) (bench_csw() - csw0) / (double) c->pp_actor;
+	r.csw_per_op = (double) (bk_csw() - csw0) / (double) c->pp_actor;
 	gri_actor_unref(&a->base);
 	gri_actor_unref(&b->base);
 	gri_sched_free(s);
-	bench_latch_fini(&done);
+	gts_latch_fini(&done);
 	return (r);
 }
 
@@ -244,7 +244,7 @@ typedef struct ring_actor {
 	struct ring_actor *next;
 	atomic_int        *tokens_left;
 	uint64_t          *t_end;
-	bench_latch       *done;
+	gts_latch         *done;
 	/* Owner only. */
 	long hops;
 } ring_actor;
@@ -266,8 +266,8 @@ ring_dispatch(gri_actor *self, gri_msg *m)
 		 * token has finished. */
 		if (atomic_fetch_sub_explicit(r->tokens_left, 1,
 		                              memory_order_acq_rel) == 1) {
-			*r->t_end = bench_now_ns();
-			bench_latch_count_down(r->done);
+			*r->t_end = gts_now_ns();
+			gts_latch_count_down(r->done);
 		}
 		return;
 	}
@@ -285,7 +285,7 @@ bench_rate
 rt_ring(const bench_cfg *c, int tokens)
 {
 	gri_sched   *s = rt_sched(c, -1);
-	bench_latch  done;
+	gts_latch    done;
 	int          n = c->ring_actors;
 	ring_actor **ring;
 	atomic_int   tokens_left;
@@ -296,7 +296,7 @@ rt_ring(const bench_cfg *c, int tokens)
 	if ((ring = calloc((size_t) n, sizeof(*ring))) == NULL) {
 		bench_die("out of memory");
 	}
-	bench_latch_init(&done, 1);
+	gts_latch_init(&done, 1);
 	atomic_init(&tokens_left, tokens);
 	for (int i = 0; i < n; i++) {
 		ring[i] =
@@ -309,8 +309,8 @@ rt_ring(const bench_cfg *c, int tokens)
 		ring[i]->next = ring[(i + 1) % n];
 	}
 
-	long     csw0 = bench_csw();
-	uint64_t t0   = bench_now_ns();
+	long     csw0 = bk_csw();
+	uint64_t t0   = gts_now_ns();
 	for (int i = 0; i < tokens; i++) {
 		token_msg *t = (token_msg *) rt_msg(sizeof(*t));
 		t->left      = per - 1;
@@ -318,7 +318,7 @@ rt_ring(const bench_cfg *c, int tokens)
 	}
 	bench_latch_wait(&done, "actor ring");
 	r.ops_per_s  = (double) per * tokens * 1e9 / (double) (t_end - t0);
-	r.csw_per_op = (double) (bench_csw() - csw0) / (double) (per * tokens);
+	r.csw_per_op = (double) (bk_csw() - csw0) / (double) (per * tokens);
 	/* Each actor's count is final: it did its last hop before the last
 	 * token finished. */
 	long total = 0;
@@ -332,7 +332,7 @@ rt_ring(const bench_cfg *c, int tokens)
 		gri_actor_unref(&ring[i]->base);
 	}
 	gri_sched_free(s);
-	bench_latch_fini(&done);
+	gts_latch_fini(&done);
 	free(ring);
 	return (r);
 }
@@ -359,7 +359,7 @@ lat_dispatch(gri_actor *self, gri_msg *m)
 	lat_actor *l = (lat_actor *) self;
 	lat_msg   *t = (lat_msg *) m;
 
-	l->samples[t->idx] = bench_now_ns() - t->t_send;
+	l->samples[t->idx] = gts_now_ns() - t->t_send;
 	atomic_store_explicit(&l->ran, t->idx + 1, memory_order_release);
 }
 
@@ -389,8 +389,8 @@ rt_wakeup(const bench_cfg *c, int64_t spin_ns)
 	l->samples = samples;
 	atomic_init(&l->ran, 0);
 
-	long csw0      = bench_csw();
-	long csw0_self = bench_csw_thread();
+	long csw0      = bk_csw();
+	long csw0_self = bk_csw_thread();
 	for (int i = 0; i < total; i++) {
 		uint64_t deadline;
 
@@ -399,22 +399,22 @@ rt_wakeup(const bench_cfg *c, int64_t spin_ns)
 		clock_nanosleep(CLOCK_MONOTONIC, 0, &gap, NULL);
 		lat_msg *t = (lat_msg *) rt_msg(sizeof(*t));
 		t->idx     = i;
-		t->t_send  = bench_now_ns();
+		t->t_send  = gts_now_ns();
 		gri_actor_send(&l->base, &t->hdr);
 		/* Wait for this one to run, so each sample is one wake-up and
 		 * never a queue. */
 		deadline =
-		    bench_now_ns() + (uint64_t) BENCH_TIMEOUT_MS * 1000000u;
+		    gts_now_ns() + (uint64_t) BENCH_TIMEOUT_MS * 1000000u;
 		while (atomic_load_explicit(&l->ran, memory_order_acquire) <=
 		       i) {
-			if (bench_now_ns() > deadline) {
+			if (gts_now_ns() > deadline) {
 				bench_die("wake-up latency: actor never ran");
 			}
 			clock_nanosleep(CLOCK_MONOTONIC, 0, &poll, NULL);
 		}
 	}
 	/* The sender's own switches (its sleeps) are not the runtime's. */
-	long csw = (bench_csw() - csw0) - (bench_csw_thread() - csw0_self);
+	long csw = (bk_csw() - csw0) - (bk_csw_thread() - csw0_self);
 	bench_lat_summarize(samples + LAT_WARMUP, c->lat_samples, &out);
 	out.csw_per_op = (double) csw / (double) total;
 	gri_actor_unref(&l->base);

@@ -437,7 +437,7 @@ main(int argc, char **argv)
 	c.ring_hops   = c.ring_hops < 1000 ? 1000 : c.ring_hops;
 	c.lat_samples = c.lat_samples < 20 ? 20 : c.lat_samples;
 
-	uint64_t t_start = bench_now_ns();
+	uint64_t t_start = gts_now_ns();
 	int64_t  others0 = bench_cpu_others_ns();
 	target   t_mbox  = TARGET_NOT_RUN;
 	target   t_ring  = TARGET_NOT_RUN;
@@ -458,7 +458,7 @@ main(int argc, char **argv)
 
 	/* Other tenants of the VM share the cores: say how much they took,
 	 * in cores on average over the run (0.00 when it was ours alone). */
-	double wall   = (double) (bench_now_ns() - t_start);
+	double wall   = (double) (gts_now_ns() - t_start);
 	double others = (double) (bench_cpu_others_ns() - others0) / wall;
 	printf("gorums-c runtime benchmark: nproc %ld, pool %d worker%s, "
 	       "median of %d run%s, %.1f s, other load %.2f cores\n",

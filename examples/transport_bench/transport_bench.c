@@ -19,46 +19,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
 
+#include "examples/benchkit/benchkit.h"
 #include "examples/transport_bench/echo.pb-c.h"
 #include "gorums/call.h"
 #include "gorums/manager.h"
 #include "gorums/server.h"
+#include "tests/harness/latch.h"
 
 static int    rounds  = 20000;
 static size_t payload = 16;
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec);
-}
-
-static long
-csw(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (ru.ru_nvcsw + ru.ru_nivcsw);
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-
-	return (x < y ? -1 : x > y);
-}
 
 typedef struct result {
 	double p50_us, p99_us, mean_us, csw_per_op;
@@ -67,17 +42,13 @@ typedef struct result {
 static result
 summarise(uint64_t *s, int n, long csw0)
 {
-	result   r;
-	uint64_t sum = 0;
+	bk_summary sum = bk_summarize(s, n);
+	result     r;
 
-	qsort(s, (size_t) n, sizeof(*s), cmp_u64);
-	for (int i = 0; i < n; i++) {
-		sum += s[i];
-	}
-	r.p50_us     = (double) s[n / 2] / 1e3;
-	r.p99_us     = (double) s[(n * 99) / 100] / 1e3;
-	r.mean_us    = (double) sum / n / 1e3;
-	r.csw_per_op = (double) (csw() - csw0) / n;
+	r.p50_us     = sum.p50_ns / 1e3;
+	r.p99_us     = sum.p99_ns / 1e3;
+	r.mean_us    = sum.mean_ns / 1e3;
+	r.csw_per_op = (double) (bk_csw() - csw0) / n;
 	return (r);
 }
 
@@ -148,12 +119,12 @@ bench_tcp(void)
 		full_io(fd, buf, payload, true);
 		full_io(fd, buf, payload, false);
 	}
-	long c0 = csw();
+	long c0 = bk_csw();
 	for (int i = 0; i < rounds; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = gts_now_ns();
 		full_io(fd, buf, payload, true);
 		full_io(fd, buf, payload, false);
-		s[i] = now_ns() - t0;
+		s[i] = gts_now_ns() - t0;
 	}
 	result r = summarise(s, rounds, c0);
 	close(fd);
@@ -261,12 +232,12 @@ bench_nng(void)
 		nng_full_io(c, da, buf, true);
 		nng_full_io(c, da, buf, false);
 	}
-	long c0 = csw();
+	long c0 = bk_csw();
 	for (int i = 0; i < rounds; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = gts_now_ns();
 		nng_full_io(c, da, buf, true);
 		nng_full_io(c, da, buf, false);
-		s[i] = now_ns() - t0;
+		s[i] = gts_now_ns() - t0;
 	}
 	result r = summarise(s, rounds, c0);
 	nng_stream_close(c);
@@ -371,9 +342,9 @@ bench_rpc(int nservers)
 		static long       c0;
 		ProtobufCMessage *rep;
 		if (i == 0) {
-			c0 = csw();
+			c0 = bk_csw();
 		}
-		uint64_t t0 = now_ns();
+		uint64_t t0 = gts_now_ns();
 		rv = gorums_rpc(c.nodes[(i + rounds) % nservers], M_ECHO,
 		                &req.base, &gorums__bench__echo__descriptor,
 		                5000, &rep);
@@ -382,7 +353,7 @@ bench_rpc(int nservers)
 		}
 		protobuf_c_message_free_unpacked(rep, NULL);
 		if (i >= 0) {
-			s[i] = now_ns() - t0;
+			s[i] = gts_now_ns() - t0;
 		}
 		if (i == rounds - 1) {
 			result r = summarise(s, rounds, c0);
@@ -408,8 +379,8 @@ bench_multicast(int nservers, double *csw_per_op)
 	req.payload.len  = payload;
 	cluster_up(&c, nservers);
 	atomic_store(&counted, 0);
-	long     c0 = csw();
-	uint64_t t0 = now_ns();
+	long     c0 = bk_csw();
+	uint64_t t0 = gts_now_ns();
 	for (long i = 0; i < n; i++) {
 		int rv = gorums_multicast(c.nodes, (size_t) nservers, M_COUNT,
 		                          &req.base, GORUMS_NOWAIT);
@@ -419,12 +390,12 @@ bench_multicast(int nservers, double *csw_per_op)
 	}
 	/* Delivered means handled: wait (bounded) for every server. */
 	uint64_t limit = t0 + 60000000000ull;
-	while (atomic_load(&counted) < n * nservers && now_ns() < limit) {
+	while (atomic_load(&counted) < n * nservers && gts_now_ns() < limit) {
 		sched_yield();
 	}
-	double secs = (double) (now_ns() - t0) / 1e9;
+	double secs = (double) (gts_now_ns() - t0) / 1e9;
 	long   got  = atomic_load(&counted);
-	*csw_per_op = (double) (csw() - c0) / (double) n;
+	*csw_per_op = (double) (bk_csw() - c0) / (double) n;
 	cluster_down(&c);
 	free(blob);
 	if (got < n * nservers) {

@@ -20,6 +20,7 @@
 #include <pthread.h>
 
 #include "gorums/errors.h"
+#include "tests/harness/latch.h"
 
 typedef struct gts_test {
 	const char *name;
@@ -73,24 +74,5 @@ void gts_fail(const char *file, int line, const char *fmt, ...)
 			         gts_b_);                                  \
 		}                                                          \
 	} while (0)
-
-/* gts_now_ns is CLOCK_MONOTONIC in nanoseconds. */
-uint64_t gts_now_ns(void);
-
-/*
- * gts_latch: a count that threads decrement and one thread awaits with a
- * deadline, for waiting on conditions instead of sleeping.
- */
-typedef struct gts_latch {
-	pthread_mutex_t mtx;
-	pthread_cond_t  cv;
-	long            count;
-} gts_latch;
-
-void gts_latch_init(gts_latch *l, long count);
-void gts_latch_fini(gts_latch *l);
-void gts_latch_count_down(gts_latch *l);
-/* gts_latch_wait returns true once the count is zero, false at timeout. */
-bool gts_latch_wait(gts_latch *l, int timeout_ms);
 
 #endif /* GTS_HARNESS_H */
