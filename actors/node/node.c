@@ -660,6 +660,23 @@ node_send(gorums_node *n, gorums_call *c, node_call_msg *m, size_t len,
 	return (GORUMS_OK);
 }
 
+/*
+ * node_call_msg_alloc gets a NODE_CALL message with room for a frame of
+ * size bytes, after checking that n takes calls and frames that large.
+ */
+static gorums_err
+node_call_msg_alloc(gorums_node *n, size_t size, node_call_msg **mp)
+{
+	if (atomic_load_explicit(&n->closed, memory_order_relaxed)) {
+		return (GORUMS_ECLOSED);
+	}
+	if (size > n->opts.max_frame) {
+		return (GORUMS_EMSGSIZE);
+	}
+	*mp = (node_call_msg *) gri_msg_alloc(sizeof(**mp) + size, NODE_CALL);
+	return (*mp != NULL ? GORUMS_OK : GORUMS_ENOMEM);
+}
+
 gorums_err
 gri_node_send_call(gorums_node *n, gorums_call *c, uint32_t method,
                    const ProtobufCMessage *req, int timeout_ms)
@@ -669,19 +686,11 @@ gri_node_send_call(gorums_node *n, gorums_call *c, uint32_t method,
 	                    .msg_id    = c->msg_id,
 	                    .method_id = method};
 	node_call_msg *m;
-	size_t         size, len;
+	size_t         size = gri_wire_msg_size(0, NULL, req), len;
 	gorums_err     rv;
 
-	if (atomic_load_explicit(&n->closed, memory_order_relaxed)) {
-		return (GORUMS_ECLOSED);
-	}
-	size = gri_wire_msg_size(0, NULL, req);
-	if (size > n->opts.max_frame) {
-		return (GORUMS_EMSGSIZE);
-	}
-	m = (node_call_msg *) gri_msg_alloc(sizeof(*m) + size, NODE_CALL);
-	if (m == NULL) {
-		return (GORUMS_ENOMEM);
+	if ((rv = node_call_msg_alloc(n, size, &m)) != GORUMS_OK) {
+		return (rv);
 	}
 	if ((rv = gri_wire_encode_msg(&h, NULL, req, n->opts.max_frame,
 	                              m->frame, size, &len)) != GORUMS_OK) {
@@ -696,16 +705,10 @@ gri_node_send_frame(gorums_node *n, gorums_call *c, const uint8_t *frame,
                     size_t len, int timeout_ms)
 {
 	node_call_msg *m;
+	gorums_err     rv;
 
-	if (atomic_load_explicit(&n->closed, memory_order_relaxed)) {
-		return (GORUMS_ECLOSED);
-	}
-	if (len > n->opts.max_frame) {
-		return (GORUMS_EMSGSIZE);
-	}
-	m = (node_call_msg *) gri_msg_alloc(sizeof(*m) + len, NODE_CALL);
-	if (m == NULL) {
-		return (GORUMS_ENOMEM);
+	if ((rv = node_call_msg_alloc(n, len, &m)) != GORUMS_OK) {
+		return (rv);
 	}
 	memcpy(m->frame, frame, len);
 	gri_wire_set_msg_id(m->frame, c->msg_id);
