@@ -280,22 +280,12 @@ fixture_finish(fixture *f)
 	gts_latch_fini(&f->fh.closed_latch);
 }
 
-static void
-send_kind(tc_client *c, gri_wire_kind kind, uint32_t id, uint32_t method,
-          const char *text, int64_t value)
-{
-	Gorums__Test__Echo e = GORUMS__TEST__ECHO__INIT;
-
-	e.text  = (char *) text;
-	e.value = value;
-	GTS_PASS(tc_send(c, kind, id, method, &e.base));
-}
-
+/* call sends a two-way request: almost every send here is one. */
 static void
 call(tc_client *c, uint32_t id, uint32_t method, const char *text,
      int64_t value)
 {
-	send_kind(c, GRI_WIRE_REQUEST, id, method, text, value);
+	GTS_PASS(tc_send_echo(c, GRI_WIRE_REQUEST, id, method, text, value));
 }
 
 /* wait_queued waits, polling, until n requests are queued on the
@@ -347,15 +337,6 @@ expect_frame(tc_client *c, gri_wire_kind kind, uint32_t id, uint32_t status)
 }
 
 static void
-expect_closed(tc_client *c)
-{
-	gri_wire_frame f;
-	gorums_err     rv = tc_recv(c, &f, WAIT_MS);
-
-	GTS_ASSERT(rv != GORUMS_OK && rv != GORUMS_ETIMEDOUT);
-}
-
-static void
 test_peer_close(void)
 {
 	fixture f;
@@ -385,7 +366,7 @@ test_stop_immediate(void)
 	GTS_ASSERT(gts_latch_wait(&started, WAIT_MS));
 	gri_conn_stop(f.conn, false);
 	GTS_ASSERT(gts_latch_wait(&f.fh.closed_latch, WAIT_MS));
-	expect_closed(&f.client);
+	GTS_ASSERT(tc_closed(&f.client, WAIT_MS));
 	fixture_finish(&f); /* the handler's answer goes nowhere */
 	gts_latch_fini(&started);
 }
@@ -415,7 +396,7 @@ test_stop_graceful(void)
 		GTS_EQ(fr.hdr.kind, GRI_WIRE_REPLY);
 		GTS_ASSERT(fr.hdr.msg_id == 1 || fr.hdr.msg_id == 2);
 	}
-	expect_closed(&f.client);
+	GTS_ASSERT(tc_closed(&f.client, WAIT_MS));
 	fixture_finish(&f);
 	gts_latch_fini(&started);
 }
@@ -430,7 +411,7 @@ test_stop_before_start(void)
 	 * is closed and freed, and the host hears of it once. */
 	gri_conn_stop(f.conn, false);
 	gri_conn_stop(f.conn, true); /* a second stop is harmless */
-	expect_closed(&f.client);
+	GTS_ASSERT(tc_closed(&f.client, WAIT_MS));
 	fixture_finish(&f);
 }
 
@@ -447,7 +428,7 @@ test_pool_refuses(void)
 	expect_frame(&f.client, GRI_WIRE_ERROR, 1, GORUMS_ESTOPPED);
 	expect_frame(&f.client, GRI_WIRE_ERROR, 2, GORUMS_ESTOPPED);
 	gri_conn_stop(f.conn, true);
-	expect_closed(&f.client);
+	GTS_ASSERT(tc_closed(&f.client, WAIT_MS));
 	fixture_finish(&f);
 }
 
@@ -489,7 +470,7 @@ test_answer_before_return(void)
 	call(&f.client, 2, M_ECHO, "x", 2);
 	expect_frame(&f.client, GRI_WIRE_REPLY, 2, 0);
 	gri_conn_stop(f.conn, true);
-	expect_closed(&f.client);
+	GTS_ASSERT(tc_closed(&f.client, WAIT_MS));
 	fixture_finish(&f);
 	gts_latch_fini(&ready);
 }
@@ -515,8 +496,8 @@ test_backlog_one_thread(void)
 	call(&f.client, 1, M_BLOCK, "", 1);
 	GTS_ASSERT(gts_latch_wait(&started, WAIT_MS));
 	for (int i = 0; i < NBACKLOG; i++) {
-		send_kind(&f.client, GRI_WIRE_ONEWAY, (uint32_t) i + 2,
-		          M_TRACE, "t", i);
+		GTS_PASS(tc_send_echo(&f.client, GRI_WIRE_ONEWAY,
+		                      (uint32_t) i + 2, M_TRACE, "t", i));
 	}
 	wait_queued(f.conn, NBACKLOG);
 	gts_latch_count_down(&go);
@@ -532,7 +513,7 @@ test_backlog_one_thread(void)
 	       NBACKLOG, trace_csw[1] - trace_csw[0]);
 	GTS_ASSERT(trace_csw[1] - trace_csw[0] <= NBACKLOG / 100);
 	gri_conn_stop(f.conn, true);
-	expect_closed(&f.client);
+	GTS_ASSERT(tc_closed(&f.client, WAIT_MS));
 	fixture_finish(&f);
 	free(trace_thread);
 	gts_latch_fini(&started);
@@ -555,8 +536,8 @@ test_stream_of_oneways(void)
 	gts_latch_init(&done, NBACKLOG);
 	trace_start(NBACKLOG, &done);
 	for (int i = 0; i < NBACKLOG; i++) {
-		send_kind(&f.client, GRI_WIRE_ONEWAY, (uint32_t) i + 1,
-		          M_TRACE, "t", i);
+		GTS_PASS(tc_send_echo(&f.client, GRI_WIRE_ONEWAY,
+		                      (uint32_t) i + 1, M_TRACE, "t", i));
 	}
 	call(&f.client, NBACKLOG + 1, M_ECHO, "last", 0);
 	expect_frame(&f.client, GRI_WIRE_REPLY, NBACKLOG + 1, 0);
@@ -570,7 +551,7 @@ test_stream_of_oneways(void)
 	printf("     %d one-way requests: %.1f%% on one thread\n", NBACKLOG,
 	       100.0 * (double) best / NBACKLOG);
 	gri_conn_stop(f.conn, true);
-	expect_closed(&f.client);
+	GTS_ASSERT(tc_closed(&f.client, WAIT_MS));
 	fixture_finish(&f);
 	free(trace_thread);
 	gts_latch_fini(&done);
@@ -611,7 +592,7 @@ test_release_passes_gate(void)
 	GTS_EQ(trace_n, 100);
 	GTS_EQ(trace_same_thread(block_thread), 0);
 	gri_conn_stop(f.conn, true);
-	expect_closed(&f.client);
+	GTS_ASSERT(tc_closed(&f.client, WAIT_MS));
 	fixture_finish(&f);
 	free(trace_thread);
 	gts_latch_fini(&started);
@@ -638,7 +619,8 @@ test_backlog_errors_in_turn(void)
 	call(&f.client, 3, M_ECHO, "a", 3);
 	GTS_PASS(tc_send_payload(&f.client, GRI_WIRE_REQUEST, 4, M_ECHO, bad,
 	                         sizeof(bad)));
-	send_kind(&f.client, GRI_WIRE_ONEWAY, 5, 78, "unknown one-way", 5);
+	GTS_PASS(tc_send_echo(&f.client, GRI_WIRE_ONEWAY, 5, 78,
+	                      "unknown one-way", 5));
 	call(&f.client, 6, M_ECHO, "b", 6);
 	wait_queued(f.conn, 5);
 	gts_latch_count_down(&go);
@@ -648,7 +630,7 @@ test_backlog_errors_in_turn(void)
 	expect_frame(&f.client, GRI_WIRE_ERROR, 4, GORUMS_EDECODE);
 	expect_frame(&f.client, GRI_WIRE_REPLY, 6, 0);
 	gri_conn_stop(f.conn, true);
-	expect_closed(&f.client);
+	GTS_ASSERT(tc_closed(&f.client, WAIT_MS));
 	fixture_finish(&f);
 	gts_latch_fini(&started);
 	gts_latch_fini(&go);
@@ -681,7 +663,7 @@ test_stop_graceful_backlog(void)
 	GTS_EQ(gri_conn_nqueued(f.conn), 0);
 	gts_latch_count_down(&go);
 	expect_frame(&f.client, GRI_WIRE_REPLY, 1, 0);
-	expect_closed(&f.client);
+	GTS_ASSERT(tc_closed(&f.client, WAIT_MS));
 	fixture_finish(&f);
 	gts_latch_fini(&started);
 	gts_latch_fini(&go);

@@ -199,22 +199,38 @@ server_start(const char *url, char *bound, size_t len,
 	return (s);
 }
 
-static void
-send_echo(tc_client *c, gri_wire_kind kind, uint32_t id, uint32_t method,
-          const char *text, int64_t value)
-{
-	Gorums__Test__Echo e = GORUMS__TEST__ECHO__INIT;
+/*
+ * A server with every test method on a port of its own, and one client
+ * connected to it: what most tests start from. fixture_finish closes the
+ * client first, then the server; tests that close the server under a
+ * connected client tear down themselves.
+ */
+typedef struct fixture {
+	gorums_server *s;
+	char           url[128];
+	tc_client      c;
+} fixture;
 
-	e.text  = (char *) text;
-	e.value = value;
-	GTS_PASS(tc_send(c, kind, id, method, &e.base));
+static void
+fixture_start(fixture *f)
+{
+	f->s = server_start("tcp://127.0.0.1:0", f->url, sizeof(f->url), NULL);
+	GTS_PASS(tc_dial(&f->c, f->url, WAIT_MS));
 }
 
+static void
+fixture_finish(fixture *f)
+{
+	tc_close(&f->c);
+	gorums_server_close(f->s);
+}
+
+/* call sends a two-way request: almost every send here is one. */
 static void
 call(tc_client *c, uint32_t id, uint32_t method, const char *text,
      int64_t value)
 {
-	send_echo(c, GRI_WIRE_REQUEST, id, method, text, value);
+	GTS_PASS(tc_send_echo(c, GRI_WIRE_REQUEST, id, method, text, value));
 }
 
 /* expect_reply receives the next frame: a reply to id echoing value. */
@@ -246,16 +262,6 @@ expect_error(tc_client *c, uint32_t id, uint32_t method, gorums_err status)
 	GTS_EQ(f.hdr.method_id, method);
 	GTS_EQ(f.hdr.status, status);
 	GTS_EQ(f.payload_len, 0);
-}
-
-/* expect_closed: the server closed the stream (not a timeout). */
-static void
-expect_closed(tc_client *c)
-{
-	gri_wire_frame f;
-	gorums_err     rv = tc_recv(c, &f, WAIT_MS);
-
-	GTS_ASSERT(rv != GORUMS_OK && rv != GORUMS_ETIMEDOUT);
 }
 
 /* expect_silence: nothing arrives within ms. */
@@ -291,15 +297,12 @@ ms_since(uint64_t t0)
 static void
 test_echo_tcp(void)
 {
-	char           url[128];
-	gorums_server *s =
-	    server_start("tcp://127.0.0.1:0", url, sizeof(url), NULL);
-	tc_client      c;
-	gri_wire_frame f;
+	fixture        f;
+	gri_wire_frame fr;
 
-	GTS_ASSERT(strncmp(url, "tcp://127.0.0.1:", 16) == 0);
-	GTS_ASSERT(atoi(url + 16) > 0);
-	GTS_PASS(tc_dial(&c, url, WAIT_MS));
+	fixture_start(&f);
+	GTS_ASSERT(strncmp(f.url, "tcp://127.0.0.1:", 16) == 0);
+	GTS_ASSERT(atoi(f.url + 16) > 0);
 
 	Gorums__Test__Echo e       = GORUMS__TEST__ECHO__INIT;
 	uint8_t            blob[3] = {1, 2, 3};
@@ -307,25 +310,25 @@ test_echo_tcp(void)
 	e.value                    = 42;
 	e.blob.data                = blob;
 	e.blob.len                 = sizeof(blob);
-	GTS_PASS(tc_send(&c, GRI_WIRE_REQUEST, 7, M_ECHO, &e.base));
-	GTS_PASS(tc_recv(&c, &f, WAIT_MS));
-	GTS_EQ(f.hdr.kind, GRI_WIRE_REPLY);
-	GTS_EQ(f.hdr.msg_id, 7);
-	GTS_EQ(f.hdr.method_id, M_ECHO);
-	GTS_EQ(f.hdr.status, 0);
+	GTS_PASS(tc_send(&f.c, GRI_WIRE_REQUEST, 7, M_ECHO, &e.base));
+	GTS_PASS(tc_recv(&f.c, &fr, WAIT_MS));
+	GTS_EQ(fr.hdr.kind, GRI_WIRE_REPLY);
+	GTS_EQ(fr.hdr.msg_id, 7);
+	GTS_EQ(fr.hdr.method_id, M_ECHO);
+	GTS_EQ(fr.hdr.status, 0);
 	Gorums__Test__Echo *r =
-	    gorums__test__echo__unpack(NULL, f.payload_len, f.payload);
+	    gorums__test__echo__unpack(NULL, fr.payload_len, fr.payload);
 	GTS_ASSERT(r != NULL);
 	GTS_ASSERT(strcmp(r->text, "hello") == 0);
 	GTS_EQ(r->value, 42);
 	GTS_EQ(r->blob.len, 3);
 	GTS_EQ(r->blob.data[2], 3);
 	gorums__test__echo__free_unpacked(r, NULL);
-	GTS_EQ(gorums_server_nconns(s), 1);
+	GTS_EQ(gorums_server_nconns(f.s), 1);
 
-	tc_close(&c);
-	wait_nconns(s, 0);
-	gorums_server_close(s);
+	tc_close(&f.c);
+	wait_nconns(f.s, 0);
+	gorums_server_close(f.s);
 }
 
 static void
@@ -397,36 +400,33 @@ test_order_1000_inline(void)
 static double
 run_sleepers(bool release, int n, int ms)
 {
-	char           url[128];
-	gorums_server *s =
-	    server_start("tcp://127.0.0.1:0", url, sizeof(url), NULL);
-	tc_client c;
-	uint64_t  t0;
-	double    el;
-	bool      seen[16] = {false};
+	fixture  f;
+	uint64_t t0;
+	double   el;
+	bool     seen[16] = {false};
 
+	fixture_start(&f);
 	GTS_ASSERT(n <= 16);
-	GTS_PASS(tc_dial(&c, url, WAIT_MS));
 	t0 = gts_now_ns();
 	for (int i = 0; i < n; i++) {
-		call(&c, (uint32_t) i + 1, M_SLEEP, release ? "release" : "",
+		call(&f.c, (uint32_t) i + 1, M_SLEEP, release ? "release" : "",
 		     ms);
 	}
 	for (int i = 0; i < n; i++) {
-		gri_wire_frame f;
-		GTS_PASS(tc_recv(&c, &f, WAIT_MS));
-		GTS_EQ(f.hdr.kind, GRI_WIRE_REPLY);
-		GTS_ASSERT(f.hdr.msg_id >= 1 && f.hdr.msg_id <= (uint32_t) n);
-		GTS_ASSERT(!seen[f.hdr.msg_id - 1]);
-		seen[f.hdr.msg_id - 1] = true;
+		gri_wire_frame fr;
+		GTS_PASS(tc_recv(&f.c, &fr, WAIT_MS));
+		GTS_EQ(fr.hdr.kind, GRI_WIRE_REPLY);
+		GTS_ASSERT(fr.hdr.msg_id >= 1 &&
+		           fr.hdr.msg_id <= (uint32_t) n);
+		GTS_ASSERT(!seen[fr.hdr.msg_id - 1]);
+		seen[fr.hdr.msg_id - 1] = true;
 		/* Without release the replies come in order too. */
 		if (!release) {
-			GTS_EQ(f.hdr.msg_id, i + 1);
+			GTS_EQ(fr.hdr.msg_id, i + 1);
 		}
 	}
 	el = ms_since(t0);
-	tc_close(&c);
-	gorums_server_close(s);
+	fixture_finish(&f);
 	return (el);
 }
 
@@ -456,24 +456,20 @@ test_no_release_serializes(void)
 static void
 test_oneway_order(void)
 {
-	char           url[128];
-	gorums_server *s =
-	    server_start("tcp://127.0.0.1:0", url, sizeof(url), NULL);
-	tc_client c;
+	fixture f;
 
+	fixture_start(&f);
 	/* A long run of one-way requests, then a two-way one: all handled
 	 * in order (M_ORDER's plain variable lets TSan check that each
 	 * handler saw the previous one's writes). */
-	GTS_PASS(tc_dial(&c, url, WAIT_MS));
 	for (int i = 0; i < NONEWAY; i++) {
-		send_echo(&c, GRI_WIRE_ONEWAY, (uint32_t) i + 1, M_ORDER, "o",
-		          i);
+		GTS_PASS(tc_send_echo(&f.c, GRI_WIRE_ONEWAY, (uint32_t) i + 1,
+		                      M_ORDER, "o", i));
 	}
-	call(&c, NONEWAY + 1, M_ORDER, "o", NONEWAY);
-	expect_reply(&c, NONEWAY + 1, M_ORDER, NONEWAY);
-	expect_silence(&c, 20);
-	tc_close(&c);
-	gorums_server_close(s);
+	call(&f.c, NONEWAY + 1, M_ORDER, "o", NONEWAY);
+	expect_reply(&f.c, NONEWAY + 1, M_ORDER, NONEWAY);
+	expect_silence(&f.c, 20);
+	fixture_finish(&f);
 	GTS_ASSERT(order_ok);
 	GTS_EQ(order_next, NONEWAY + 1);
 }
@@ -551,48 +547,40 @@ test_64_connections(void)
 static void
 test_unknown_method(void)
 {
-	char           url[128];
-	gorums_server *s =
-	    server_start("tcp://127.0.0.1:0", url, sizeof(url), NULL);
-	tc_client c;
+	fixture f;
 
-	GTS_PASS(tc_dial(&c, url, WAIT_MS));
-	call(&c, 1, M_NONE, "?", 0);
-	expect_error(&c, 1, M_NONE, GORUMS_EUNKNOWNMETHOD);
+	fixture_start(&f);
+	call(&f.c, 1, M_NONE, "?", 0);
+	expect_error(&f.c, 1, M_NONE, GORUMS_EUNKNOWNMETHOD);
 	/* The connection goes on, and answers keep their order. */
-	call(&c, 2, M_ECHO, "a", 2);
-	call(&c, 3, M_NONE, "?", 3);
-	call(&c, 4, M_ECHO, "b", 4);
-	expect_reply(&c, 2, M_ECHO, 2);
-	expect_error(&c, 3, M_NONE, GORUMS_EUNKNOWNMETHOD);
-	expect_reply(&c, 4, M_ECHO, 4);
-	tc_close(&c);
-	gorums_server_close(s);
+	call(&f.c, 2, M_ECHO, "a", 2);
+	call(&f.c, 3, M_NONE, "?", 3);
+	call(&f.c, 4, M_ECHO, "b", 4);
+	expect_reply(&f.c, 2, M_ECHO, 2);
+	expect_error(&f.c, 3, M_NONE, GORUMS_EUNKNOWNMETHOD);
+	expect_reply(&f.c, 4, M_ECHO, 4);
+	fixture_finish(&f);
 }
 
 static void
 test_undecodable_payload(void)
 {
-	char           url[128];
-	gorums_server *s =
-	    server_start("tcp://127.0.0.1:0", url, sizeof(url), NULL);
-	tc_client c;
+	fixture f;
 	/* Field 1 (text) announces 5 bytes; one follows. */
 	const uint8_t bad[] = {0x0a, 0x05, 'a'};
 
-	GTS_PASS(tc_dial(&c, url, WAIT_MS));
-	call(&c, 1, M_ECHO, "before", 1);
-	GTS_PASS(tc_send_payload(&c, GRI_WIRE_REQUEST, 2, M_ECHO, bad,
+	fixture_start(&f);
+	call(&f.c, 1, M_ECHO, "before", 1);
+	GTS_PASS(tc_send_payload(&f.c, GRI_WIRE_REQUEST, 2, M_ECHO, bad,
 	                         sizeof(bad)));
-	call(&c, 3, M_ECHO, "after", 3);
-	expect_reply(&c, 1, M_ECHO, 1);
-	expect_error(&c, 2, M_ECHO, GORUMS_EDECODE);
-	expect_reply(&c, 3, M_ECHO, 3);
+	call(&f.c, 3, M_ECHO, "after", 3);
+	expect_reply(&f.c, 1, M_ECHO, 1);
+	expect_error(&f.c, 2, M_ECHO, GORUMS_EDECODE);
+	expect_reply(&f.c, 3, M_ECHO, 3);
 	/* An empty payload is a valid (default) message. */
-	GTS_PASS(tc_send_payload(&c, GRI_WIRE_REQUEST, 4, M_ECHO, NULL, 0));
-	expect_reply(&c, 4, M_ECHO, 0);
-	tc_close(&c);
-	gorums_server_close(s);
+	GTS_PASS(tc_send_payload(&f.c, GRI_WIRE_REQUEST, 4, M_ECHO, NULL, 0));
+	expect_reply(&f.c, 4, M_ECHO, 0);
+	fixture_finish(&f);
 }
 
 static void
@@ -618,13 +606,13 @@ test_malformed_frame(void)
 	                                sizeof(frame), &n));
 	frame[4] = 9;
 	GTS_PASS(tc_send_raw(&a, frame, n, WAIT_MS));
-	expect_closed(&a);
+	GTS_ASSERT(tc_closed(&a, WAIT_MS));
 
 	/* c: a length far over max_frame. */
 	frame[0] = 0x7f;
 	frame[4] = GRI_WIRE_VERSION;
 	GTS_PASS(tc_send_raw(&c, frame, n, WAIT_MS));
-	expect_closed(&c);
+	GTS_ASSERT(tc_closed(&c, WAIT_MS));
 
 	/* b did not notice. */
 	call(&b, 1, M_ECHO, "b", 11);
@@ -654,7 +642,7 @@ test_small_max_frame(void)
 	call(&c, 1, M_ECHO, "small", 1);
 	expect_reply(&c, 1, M_ECHO, 1);
 	call(&c, 2, M_ECHO, big, 2);
-	expect_closed(&c);
+	GTS_ASSERT(tc_closed(&c, WAIT_MS));
 	tc_close(&c);
 	gorums_server_close(s);
 }
@@ -662,88 +650,72 @@ test_small_max_frame(void)
 static void
 test_handler_error(void)
 {
-	char           url[128];
-	gorums_server *s =
-	    server_start("tcp://127.0.0.1:0", url, sizeof(url), NULL);
-	tc_client c;
+	fixture f;
 
-	GTS_PASS(tc_dial(&c, url, WAIT_MS));
-	call(&c, 1, M_FAIL, "x", 0);
-	expect_error(&c, 1, M_FAIL, GORUMS_EHANDLER);
-	call(&c, 2, M_ECHO, "y", 2);
-	expect_reply(&c, 2, M_ECHO, 2);
-	tc_close(&c);
-	gorums_server_close(s);
+	fixture_start(&f);
+	call(&f.c, 1, M_FAIL, "x", 0);
+	expect_error(&f.c, 1, M_FAIL, GORUMS_EHANDLER);
+	call(&f.c, 2, M_ECHO, "y", 2);
+	expect_reply(&f.c, 2, M_ECHO, 2);
+	fixture_finish(&f);
 }
 
 static void
 test_oneway(void)
 {
-	char           url[128];
-	gorums_server *s =
-	    server_start("tcp://127.0.0.1:0", url, sizeof(url), NULL);
-	tc_client c;
+	fixture   f;
 	gts_latch done;
 
+	fixture_start(&f);
 	gts_latch_init(&done, 2);
 	oneway_done = &done;
-	GTS_PASS(tc_dial(&c, url, WAIT_MS));
-	send_echo(&c, GRI_WIRE_ONEWAY, 1, M_ONEWAY, "1", 1);
-	send_echo(&c, GRI_WIRE_ONEWAY, 2, M_NONE, "nobody", 2);
-	send_echo(&c, GRI_WIRE_ONEWAY, 3, M_ONEWAY, "3", 3);
-	call(&c, 4, M_ECHO, "two-way", 4);
+	GTS_PASS(tc_send_echo(&f.c, GRI_WIRE_ONEWAY, 1, M_ONEWAY, "1", 1));
+	GTS_PASS(tc_send_echo(&f.c, GRI_WIRE_ONEWAY, 2, M_NONE, "nobody", 2));
+	GTS_PASS(tc_send_echo(&f.c, GRI_WIRE_ONEWAY, 3, M_ONEWAY, "3", 3));
+	call(&f.c, 4, M_ECHO, "two-way", 4);
 	/* The first answer is the two-way one: the one-ways got none. */
-	expect_reply(&c, 4, M_ECHO, 4);
+	expect_reply(&f.c, 4, M_ECHO, 4);
 	GTS_ASSERT(gts_latch_wait(&done, WAIT_MS));
 	GTS_EQ(atomic_load(&oneway_count), 2);
-	expect_silence(&c, 50);
-	tc_close(&c);
-	gorums_server_close(s);
+	expect_silence(&f.c, 50);
+	fixture_finish(&f);
 	gts_latch_fini(&done);
 }
 
 static void
 test_late_reply(void)
 {
-	char           url[128];
-	gorums_server *s =
-	    server_start("tcp://127.0.0.1:0", url, sizeof(url), NULL);
-	tc_client c;
+	fixture   f;
 	gts_latch ready;
 
+	fixture_start(&f);
 	gts_latch_init(&ready, 1);
 	later_ready = &ready;
-	GTS_PASS(tc_dial(&c, url, WAIT_MS));
-	call(&c, 1, M_LATER, "later", 1);
-	call(&c, 2, M_ECHO, "now", 2);
+	call(&f.c, 1, M_LATER, "later", 1);
+	call(&f.c, 2, M_ECHO, "now", 2);
 	GTS_ASSERT(gts_latch_wait(&ready, WAIT_MS));
 	/* The handler returned: the gate is open, request 2 is served. */
-	expect_reply(&c, 2, M_ECHO, 2);
+	expect_reply(&f.c, 2, M_ECHO, 2);
 	Gorums__Test__Echo e = GORUMS__TEST__ECHO__INIT;
 	e.value              = 1;
 	GTS_PASS(gorums_ctx_reply(later_ctx, &e.base));
-	expect_reply(&c, 1, M_LATER, 1);
-	tc_close(&c);
-	gorums_server_close(s);
+	expect_reply(&f.c, 1, M_LATER, 1);
+	fixture_finish(&f);
 	gts_latch_fini(&ready);
 }
 
 static void
 test_late_reply_after_close(void)
 {
-	char           url[128];
-	gorums_server *s =
-	    server_start("tcp://127.0.0.1:0", url, sizeof(url), NULL);
-	tc_client c;
+	fixture   f;
 	gts_latch ready;
 
+	fixture_start(&f);
 	gts_latch_init(&ready, 1);
 	later_ready = &ready;
-	GTS_PASS(tc_dial(&c, url, WAIT_MS));
-	call(&c, 1, M_LATER, "later", 1);
+	call(&f.c, 1, M_LATER, "later", 1);
 	GTS_ASSERT(gts_latch_wait(&ready, WAIT_MS));
-	tc_close(&c);
-	gorums_server_close(s);
+	fixture_finish(&f);
 	/* The server is gone; the answer is dropped, and it frees what the
 	 * ctx held on to (ASan checks). */
 	Gorums__Test__Echo e = GORUMS__TEST__ECHO__INIT;
@@ -754,90 +726,81 @@ test_late_reply_after_close(void)
 static void
 test_reply_twice(void)
 {
-	char           url[128];
-	gorums_server *s =
-	    server_start("tcp://127.0.0.1:0", url, sizeof(url), NULL);
-	tc_client c;
+	fixture f;
 
-	GTS_PASS(tc_dial(&c, url, WAIT_MS));
-	call(&c, 1, M_TWICE, "t", 1);
-	call(&c, 2, M_ECHO, "e", 2);
-	expect_reply(&c, 1, M_TWICE, 1);
-	expect_reply(&c, 2, M_ECHO, 2);
+	fixture_start(&f);
+	call(&f.c, 1, M_TWICE, "t", 1);
+	call(&f.c, 2, M_ECHO, "e", 2);
+	expect_reply(&f.c, 1, M_TWICE, 1);
+	expect_reply(&f.c, 2, M_ECHO, 2);
 	/* Both later answers were refused. */
 	GTS_EQ(atomic_load(&twice_second_rv),
 	       GORUMS_ESTATE * 1000 + GORUMS_ESTATE);
-	tc_close(&c);
-	gorums_server_close(s);
+	fixture_finish(&f);
 }
 
 static void
 test_graceful_stop(void)
 {
-	char           url[128];
-	gorums_server *s =
-	    server_start("tcp://127.0.0.1:0", url, sizeof(url), NULL);
-	tc_client c;
+	fixture   f;
 	gts_latch started;
 	bool      got_reply = false, got_stopped = false;
 
+	fixture_start(&f);
 	gts_latch_init(&started, 1);
 	sleep_started = &started;
-	GTS_PASS(tc_dial(&c, url, WAIT_MS));
-	call(&c, 1, M_SLEEP, "", 200);
-	call(&c, 2, M_ECHO, "queued", 2);
+	call(&f.c, 1, M_SLEEP, "", 200);
+	call(&f.c, 2, M_ECHO, "queued", 2);
 	GTS_ASSERT(gts_latch_wait(&started, WAIT_MS));
 	GTS_EQ(atomic_load(&sleep_running), 1);
-	gorums_server_stop(s, true);
+	gorums_server_stop(f.s, true);
 	/* It waited for the handler that had started. */
 	GTS_EQ(atomic_load(&sleep_running), 0);
-	GTS_EQ(gorums_server_nconns(s), 0);
+	GTS_EQ(gorums_server_nconns(f.s), 0);
 	for (int i = 0; i < 2; i++) {
-		gri_wire_frame f;
-		GTS_PASS(tc_recv(&c, &f, WAIT_MS));
-		if (f.hdr.msg_id == 1) {
-			GTS_EQ(f.hdr.kind, GRI_WIRE_REPLY);
+		gri_wire_frame fr;
+		GTS_PASS(tc_recv(&f.c, &fr, WAIT_MS));
+		if (fr.hdr.msg_id == 1) {
+			GTS_EQ(fr.hdr.kind, GRI_WIRE_REPLY);
 			got_reply = true;
 		} else {
-			GTS_EQ(f.hdr.msg_id, 2);
-			GTS_EQ(f.hdr.kind, GRI_WIRE_ERROR);
-			GTS_EQ(f.hdr.status, GORUMS_ESTOPPED);
+			GTS_EQ(fr.hdr.msg_id, 2);
+			GTS_EQ(fr.hdr.kind, GRI_WIRE_ERROR);
+			GTS_EQ(fr.hdr.status, GORUMS_ESTOPPED);
 			got_stopped = true;
 		}
 	}
 	GTS_ASSERT(got_reply && got_stopped);
-	expect_closed(&c);
-	gorums_server_stop(s, true); /* idempotent */
-	GTS_FAIL(gorums_server_listen(s, "tcp://127.0.0.1:0"), GORUMS_ECLOSED);
-	tc_close(&c);
-	gorums_server_close(s);
+	GTS_ASSERT(tc_closed(&f.c, WAIT_MS));
+	gorums_server_stop(f.s, true); /* idempotent */
+	GTS_FAIL(gorums_server_listen(f.s, "tcp://127.0.0.1:0"),
+	         GORUMS_ECLOSED);
+	fixture_finish(&f);
 	gts_latch_fini(&started);
 }
 
 static void
 test_immediate_stop(void)
 {
-	char           url[128];
-	gorums_server *s =
-	    server_start("tcp://127.0.0.1:0", url, sizeof(url), NULL);
-	tc_client c, late;
+	fixture   f;
+	tc_client late;
 	gts_latch started;
 
+	fixture_start(&f);
 	gts_latch_init(&started, 1);
 	sleep_started = &started;
-	GTS_PASS(tc_dial(&c, url, WAIT_MS));
-	call(&c, 1, M_SLEEP, "", 300);
+	call(&f.c, 1, M_SLEEP, "", 300);
 	GTS_ASSERT(gts_latch_wait(&started, WAIT_MS));
-	gorums_server_stop(s, false);
+	gorums_server_stop(f.s, false);
 	/* It did not wait for the handler (which sleeps 300 ms). */
 	GTS_EQ(atomic_load(&sleep_running), 1);
-	GTS_EQ(gorums_server_nconns(s), 0);
-	expect_closed(&c); /* no reply */
+	GTS_EQ(gorums_server_nconns(f.s), 0);
+	GTS_ASSERT(tc_closed(&f.c, WAIT_MS)); /* no reply */
 	/* Nobody accepts any more. */
-	GTS_ASSERT(tc_dial(&late, url, 1000) != GORUMS_OK);
-	gorums_server_close(s); /* joins the handler; its reply is dropped */
+	GTS_ASSERT(tc_dial(&late, f.url, 1000) != GORUMS_OK);
+	gorums_server_close(f.s); /* joins the handler; its reply is dropped */
 	GTS_EQ(atomic_load(&sleep_running), 0);
-	tc_close(&c);
+	tc_close(&f.c);
 	gts_latch_fini(&started);
 }
 
@@ -851,36 +814,34 @@ graceful_stopper(void *arg)
 static void
 test_stop_escalates(void)
 {
-	char           url[128];
-	gorums_server *s =
-	    server_start("tcp://127.0.0.1:0", url, sizeof(url), NULL);
-	tc_client c, probe;
+	fixture   f;
+	tc_client probe;
 	gts_latch started;
 	pthread_t tid;
 	uint64_t  end = gts_now_ns() + (uint64_t) WAIT_MS * 1000000u;
 
+	fixture_start(&f);
 	gts_latch_init(&started, 1);
 	sleep_started = &started;
-	GTS_PASS(tc_dial(&c, url, WAIT_MS));
-	call(&c, 1, M_SLEEP, "", 500);
+	call(&f.c, 1, M_SLEEP, "", 500);
 	GTS_ASSERT(gts_latch_wait(&started, WAIT_MS));
-	GTS_EQ(pthread_create(&tid, NULL, graceful_stopper, s), 0);
+	GTS_EQ(pthread_create(&tid, NULL, graceful_stopper, f.s), 0);
 	/* The graceful stop has begun once the listener refuses. */
-	while (tc_dial(&probe, url, 1000) == GORUMS_OK) {
+	while (tc_dial(&probe, f.url, 1000) == GORUMS_OK) {
 		tc_close(&probe);
 		GTS_ASSERT(gts_now_ns() < end);
 		tc_sleep_ms(1);
 	}
 	/* An immediate stop cuts the graceful one short: both return
 	 * while the handler still sleeps. */
-	gorums_server_stop(s, false);
+	gorums_server_stop(f.s, false);
 	pthread_join(tid, NULL);
 	GTS_EQ(atomic_load(&sleep_running), 1);
-	GTS_EQ(gorums_server_nconns(s), 0);
-	expect_closed(&c);
-	gorums_server_close(s);
+	GTS_EQ(gorums_server_nconns(f.s), 0);
+	GTS_ASSERT(tc_closed(&f.c, WAIT_MS));
+	gorums_server_close(f.s);
 	GTS_EQ(atomic_load(&sleep_running), 0);
-	tc_close(&c);
+	tc_close(&f.c);
 	gts_latch_fini(&started);
 }
 
@@ -910,7 +871,7 @@ test_close_with_blocked_handlers(void)
 	/* Every thread of the server was joined. */
 	GTS_EQ(tc_count_threads(), before);
 	for (int i = 0; i < NBLOCKED; i++) {
-		expect_closed(&c[i]);
+		GTS_ASSERT(tc_closed(&c[i], WAIT_MS));
 		tc_close(&c[i]);
 	}
 	gts_latch_fini(&started);
@@ -951,19 +912,17 @@ test_churn(void)
 {
 	/* Open, serve and close servers repeatedly: nothing accumulates. */
 	for (int i = 0; i < 10; i++) {
-		char           url[128];
-		gorums_server *s =
-		    server_start("tcp://127.0.0.1:0", url, sizeof(url), NULL);
-		tc_client c;
-		GTS_PASS(tc_dial(&c, url, WAIT_MS));
-		call(&c, 1, M_ECHO, "c", i);
-		call(&c, 2, M_SLEEP, "release", 5);
-		expect_reply(&c, 1, M_ECHO, i);
+		fixture f;
+		fixture_start(&f);
+		call(&f.c, 1, M_ECHO, "c", i);
+		call(&f.c, 2, M_SLEEP, "release", 5);
+		expect_reply(&f.c, 1, M_ECHO, i);
 		if (i % 2 == 0) {
-			gorums_server_stop(s, i % 4 == 0);
+			gorums_server_stop(f.s, i % 4 == 0);
 		}
-		gorums_server_close(s);
-		tc_close(&c);
+		/* The server closes under the client, not after it. */
+		gorums_server_close(f.s);
+		tc_close(&f.c);
 	}
 }
 

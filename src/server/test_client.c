@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "src/errors_nng.h"
+#include "tests/proto/echo.pb-c.h"
 
 #define TC_SEND_TIMEOUT_MS 5000
 
@@ -126,6 +127,17 @@ tc_send_payload(tc_client *c, gri_wire_kind kind, uint32_t msg_id,
 }
 
 gorums_err
+tc_send_echo(tc_client *c, gri_wire_kind kind, uint32_t msg_id,
+             uint32_t method, const char *text, int64_t value)
+{
+	Gorums__Test__Echo e = GORUMS__TEST__ECHO__INIT;
+
+	e.text  = (char *) text; /* protobuf-c wants char *; only read */
+	e.value = value;
+	return (tc_send(c, kind, msg_id, method, &e.base));
+}
+
+gorums_err
 tc_recv(tc_client *c, gri_wire_frame *f, int timeout_ms)
 {
 	size_t     total;
@@ -175,6 +187,15 @@ tc_recv(tc_client *c, gri_wire_frame *f, int timeout_ms)
 	c->rx_len -= total;
 	return (
 	    gri_wire_decode(c->frame, total, GRI_WIRE_MAX_FRAME_DEFAULT, f));
+}
+
+bool
+tc_closed(tc_client *c, int timeout_ms)
+{
+	gri_wire_frame f;
+	gorums_err     rv = tc_recv(c, &f, timeout_ms);
+
+	return (rv != GORUMS_OK && rv != GORUMS_ETIMEDOUT);
 }
 
 int

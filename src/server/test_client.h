@@ -1,5 +1,6 @@
 /*
- * test_client.h: a raw, blocking gorums client for server tests.
+ * test_client.h: a raw, blocking gorums client for server and connection
+ * tests.
  *
  * It dials with nng_stream_dialer and speaks frames with the codec
  * (src/wire), with no runtime behind it, so server tests depend on nothing
@@ -47,6 +48,11 @@ gorums_err tc_send(tc_client *c, gri_wire_kind kind, uint32_t msg_id,
 gorums_err tc_send_payload(tc_client *c, gri_wire_kind kind, uint32_t msg_id,
                            uint32_t method, const void *payload, size_t len);
 
+/* tc_send_echo sends a gorums.test.Echo with text and value, the message
+ * the server and connection tests talk in. */
+gorums_err tc_send_echo(tc_client *c, gri_wire_kind kind, uint32_t msg_id,
+                        uint32_t method, const char *text, int64_t value);
+
 /*
  * tc_recv waits up to timeout_ms for the next frame and decodes it into
  * *f, whose views stay valid until the next tc_recv. GORUMS_ETIMEDOUT if
@@ -54,6 +60,14 @@ gorums_err tc_send_payload(tc_client *c, gri_wire_kind kind, uint32_t msg_id,
  * stream ended.
  */
 gorums_err tc_recv(tc_client *c, gri_wire_frame *f, int timeout_ms);
+
+/*
+ * tc_closed waits up to timeout_ms for the next frame and is true if the
+ * stream ended instead: tc_recv failed with anything but a timeout. A frame
+ * or silence is false, so a peer that is merely slow is not taken for one
+ * that closed.
+ */
+bool tc_closed(tc_client *c, int timeout_ms);
 
 /* tc_count_threads is the number of threads of this process. */
 int tc_count_threads(void);
