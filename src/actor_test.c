@@ -513,6 +513,93 @@ test_actor_stop_from_worker(void)
 	gts_latch_fini(&done);
 }
 
+/* ---- a late release of the shared pool during its fini --------------- */
+
+typedef struct releaser_actor {
+	gri_actor  base;
+	gts_latch *running;
+	gts_latch *go;
+} releaser_actor;
+
+/* Counted outside the actor: its memory goes right after its fini. */
+static atomic_int releaser_released;
+
+static void
+releaser_dispatch(gri_actor *self, gri_msg *m)
+{
+	releaser_actor *r = (releaser_actor *) self;
+
+	(void) m;
+	gts_latch_count_down(r->running);
+	GTS_ASSERT(gts_latch_wait(r->go, WAIT_MS));
+}
+
+static void
+releaser_fini(gri_actor *self)
+{
+	/* As a closed server's last connection does: give back the pool
+	 * it held, from one of that pool's workers. */
+	gri_sched_release(self->sched);
+	atomic_fetch_add(&releaser_released, 1);
+}
+
+static const gri_actor_ops releaser_ops = {
+    .name     = "releaser",
+    .dispatch = releaser_dispatch,
+    .fini     = releaser_fini,
+};
+
+static void *
+fini_main(void *arg)
+{
+	(void) arg;
+	gri_sched_fini_shared();
+	return (NULL);
+}
+
+static void
+test_actor_release_during_fini(void)
+{
+	gri_sched *s, *s2;
+	gri_actor *a;
+	gts_latch  running, go;
+	pthread_t  t;
+
+	GTS_PASS(gri_sched_hold(&s, NULL));
+	GTS_ASSERT(gri_sched_shared(s));
+	GTS_PASS(
+	    gri_actor_spawn(s, &releaser_ops, sizeof(releaser_actor), &a));
+	releaser_actor *r = (releaser_actor *) a;
+	gts_latch_init(&running, 1);
+	gts_latch_init(&go, 1);
+	r->running = &running;
+	r->go      = &go;
+	gri_actor_send(a, gri_msg_alloc(sizeof(gri_msg), 1));
+	GTS_ASSERT(gts_latch_wait(&running, WAIT_MS));
+	/* The pool's fini starts; it waits for the busy worker. */
+	GTS_EQ(pthread_create(&t, NULL, fini_main, NULL), 0);
+	/* Once the process-wide pool is let go of, a new hold starts
+	 * another: then the old one is no longer the global one. */
+	uint64_t end = gts_now_ns() + (uint64_t) WAIT_MS * 1000000u;
+	for (;;) {
+		GTS_PASS(gri_sched_hold(&s2, NULL));
+		if (s2 != s) {
+			break;
+		}
+		GTS_ASSERT(gts_now_ns() < end);
+		sched_yield();
+	}
+	/* The actor's last reference goes on the worker, after the global
+	 * pointer moved on: releasing s there must not free it. */
+	gri_actor_unref(a);
+	gts_latch_count_down(&go);
+	GTS_EQ(pthread_join(t, NULL), 0);
+	GTS_EQ(atomic_load(&releaser_released), 1);
+	gri_sched_fini_shared(); /* s2 */
+	gts_latch_fini(&running);
+	gts_latch_fini(&go);
+}
+
 gts_test TEST_LIST[] = {
     {"actor producers fifo (spin)", test_actor_producers_spin},
     {"actor producers fifo (no spin)", test_actor_producers_nospin},
@@ -522,5 +609,6 @@ gts_test TEST_LIST[] = {
     {"actor fairness", test_actor_fairness},
     {"actor spawn churn", test_actor_spawn_churn},
     {"actor stop from worker", test_actor_stop_from_worker},
+    {"actor release during fini", test_actor_release_during_fini},
     {NULL, NULL},
 };

@@ -68,6 +68,10 @@ struct gri_sched {
 	int           nstarted; /* workers whose thread was started */
 	int64_t       spin_ns;
 	int           batch;
+	/* The process-wide pool: set before it is published, never changed.
+	 * Recorded, not derived from shared_sched, which gorums_fini clears
+	 * while late holders may still release the pool. */
+	bool shared;
 
 	/* The inject queue: the list under inject_mtx; inject_len is also
 	 * read without it as a hint (a stale value costs one poll or one
@@ -573,6 +577,14 @@ gri_sched_free(gri_sched *s)
 	if (s == NULL) {
 		return;
 	}
+	if (gri_sched_on_worker(s)) {
+		/* Its workers cannot be joined from one of them, and freeing
+		 * the pool under them corrupts memory: a defect of the
+		 * caller, stopped here rather than left to crash later. */
+		fprintf(stderr,
+		        "gorums: gri_sched_free on one of its workers\n");
+		abort();
+	}
 	(void) gri_sched_stop(s);
 	for (int i = 0; i < s->nworkers; i++) {
 		gri_ring_fini(&s->workers[i].ring);
@@ -595,8 +607,9 @@ gri_sched_hold(gri_sched **sp, const gri_sched_opts *opts)
 		return (gri_sched_alloc(sp, opts));
 	}
 	pthread_mutex_lock(&shared_mtx);
-	if (shared_sched == NULL) {
-		rv = gri_sched_alloc(&shared_sched, NULL);
+	if (shared_sched == NULL &&
+	    (rv = gri_sched_alloc(&shared_sched, NULL)) == GORUMS_OK) {
+		shared_sched->shared = true;
 	}
 	if (rv == GORUMS_OK) {
 		*sp = shared_sched;
@@ -608,12 +621,7 @@ gri_sched_hold(gri_sched **sp, const gri_sched_opts *opts)
 bool
 gri_sched_shared(const gri_sched *s)
 {
-	bool shared;
-
-	pthread_mutex_lock(&shared_mtx);
-	shared = s == shared_sched;
-	pthread_mutex_unlock(&shared_mtx);
-	return (shared);
+	return (s->shared);
 }
 
 void

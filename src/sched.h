@@ -62,7 +62,8 @@ gorums_err gri_sched_stop(gri_sched *s);
  */
 gorums_err gri_sched_hold(gri_sched **sp, const gri_sched_opts *opts);
 
-/* gri_sched_shared is true if s is the process-wide pool. */
+/* gri_sched_shared is true if s is the process-wide pool (also after
+ * gri_sched_fini_shared has let go of it). */
 bool gri_sched_shared(const gri_sched *s);
 
 /*
