@@ -50,18 +50,6 @@ define(arena *a, sb *out, const md_service *s, const md_method *m,
 	        ")\n{\n");
 }
 
-static bool
-any_multicast(const md_service *s, bool per_node)
-{
-	for (size_t i = 0; i < s->nmethods; i++) {
-		if (s->methods[i].type == MD_MULTICAST &&
-		    (!per_node || s->methods[i].per_node)) {
-			return (true);
-		}
-	}
-	return (false);
-}
-
 static const char unconst_helper[] =
     "/*\n"
     " * gen_unconst passes a const struct (quorum spec, server) as the\n"
@@ -71,114 +59,6 @@ static const char unconst_helper[] =
     "gen_unconst(const void *p)\n"
     "{\n"
     "\treturn ((void *) (uintptr_t) p);\n"
-    "}\n\n";
-
-static const char multicast_helper[] =
-    "/*\n"
-    " * gen_multicast sends msg one way to every node of cfg, through\n"
-    " * gorums_multicast, which takes an array of nodes.\n"
-    " */\n"
-    "static gorums_err\n"
-    "gen_multicast(gorums_config *cfg, uint32_t method,\n"
-    "              const ProtobufCMessage *msg, int flags)\n"
-    "{\n"
-    "\tgorums_node  *stack[64];\n"
-    "\tgorums_node **nodes = stack;\n"
-    "\tsize_t        n;\n"
-    "\tgorums_err    rv;\n"
-    "\n"
-    "\tif (cfg == NULL) {\n"
-    "\t\treturn (GORUMS_EINVAL);\n"
-    "\t}\n"
-    "\tn = gorums_config_size(cfg);\n"
-    "\tif (n > sizeof(stack) / sizeof(stack[0]) &&\n"
-    "\t    (nodes = malloc(n * sizeof(*nodes))) == NULL) {\n"
-    "\t\treturn (GORUMS_ENOMEM);\n"
-    "\t}\n"
-    "\tfor (size_t i = 0; i < n; i++) {\n"
-    "\t\tnodes[i] = gorums_config_node(cfg, i);\n"
-    "\t}\n"
-    "\trv = gorums_multicast(nodes, n, method, msg, flags);\n"
-    "\tif (nodes != stack) {\n"
-    "\t\tfree(nodes);\n"
-    "\t}\n"
-    "\treturn (rv);\n"
-    "}\n\n";
-
-static const char multicast_each_helper[] =
-    "/*\n"
-    " * Memory for the per-node requests of a multicast: a node's request "
-    "is\n"
-    " * packed when it is sent, so its blocks are freed right after.\n"
-    " */\n"
-    "typedef union gen_block {\n"
-    "\tunion gen_block *next;\n"
-    "\tmax_align_t      align;\n"
-    "} gen_block;\n"
-    "\n"
-    "static void *\n"
-    "gen_block_alloc(void *data, size_t size)\n"
-    "{\n"
-    "\tgen_block **head = data;\n"
-    "\tgen_block  *b;\n"
-    "\n"
-    "\tif (size > SIZE_MAX - sizeof(*b) ||\n"
-    "\t    (b = malloc(sizeof(*b) + size)) == NULL) {\n"
-    "\t\treturn (NULL);\n"
-    "\t}\n"
-    "\tb->next = *head;\n"
-    "\t*head   = b;\n"
-    "\treturn (b + 1);\n"
-    "}\n"
-    "\n"
-    "static void\n"
-    "gen_block_free(void *data, void *ptr)\n"
-    "{\n"
-    "\t(void) data; /* all at once, by gen_multicast_each */\n"
-    "\t(void) ptr;\n"
-    "}\n"
-    "\n"
-    "/*\n"
-    " * gen_multicast_each sends each node of cfg its own request, made by "
-    "fn,\n"
-    " * one way; nodes fn skips get nothing. The runtime has no multicast "
-    "of\n"
-    " * per-node messages, so this is one unicast per node.\n"
-    " */\n"
-    "static gorums_err\n"
-    "gen_multicast_each(gorums_config *cfg, uint32_t method,\n"
-    "                   const ProtobufCMessage *req, gorums_per_node_fn "
-    "fn,\n"
-    "                   void *fn_arg, int flags)\n"
-    "{\n"
-    "\tgorums_err first = GORUMS_OK;\n"
-    "\n"
-    "\tif (cfg == NULL || req == NULL) {\n"
-    "\t\treturn (GORUMS_EINVAL);\n"
-    "\t}\n"
-    "\tfor (size_t i = 0; i < gorums_config_size(cfg); i++) {\n"
-    "\t\tgorums_node            *n     = gorums_config_node(cfg, i);\n"
-    "\t\tgen_block              *head  = NULL;\n"
-    "\t\tconst ProtobufCMessage *nreq  = NULL;\n"
-    "\t\tProtobufCAllocator      alloc = {\n"
-    "\t\t    .alloc          = gen_block_alloc,\n"
-    "\t\t    .free           = gen_block_free,\n"
-    "\t\t    .allocator_data = &head,\n"
-    "\t\t};\n"
-    "\n"
-    "\t\tif (fn(fn_arg, gorums_node_id(n), req, &alloc, &nreq)) {\n"
-    "\t\t\tgorums_err rv = gorums_unicast(n, method, nreq, flags);\n"
-    "\t\t\tif (rv != GORUMS_OK && first == GORUMS_OK) {\n"
-    "\t\t\t\tfirst = rv;\n"
-    "\t\t\t}\n"
-    "\t\t}\n"
-    "\t\twhile (head != NULL) {\n"
-    "\t\t\tgen_block *next = head->next;\n"
-    "\t\t\tfree(head);\n"
-    "\t\t\thead = next;\n"
-    "\t\t}\n"
-    "\t}\n"
-    "\treturn (first);\n"
     "}\n\n";
 
 static void
@@ -419,20 +299,17 @@ emit_client(arena *a, const md_service *s, const md_method *m, sb *out)
 		     REQ, "flags", NULL);
 		break;
 	case MD_MULTICAST:
-		if (m->per_node) {
-			sb_printf(out,
-			          "\tgen_%s_pn pn = {fn, fn_arg};\n"
-			          "\n"
-			          "\tif (fn != NULL) {\n",
-			          m->lower);
-			stmt(out, "\t\treturn (gen_multicast_each(", "));\n",
-			     "cfg", id, REQ,
-			     arena_printf(a, "gen_%s_per_node", m->lower),
-			     "&pn", "flags", NULL);
-			sb_puts(out, "\t}\n");
+		if (!m->per_node) {
+			stmt(out, "\treturn (gorums_config_multicast(",
+			     "));\n}\n\n", "cfg", id, REQ, "flags", NULL);
+			break;
 		}
-		stmt(out, "\treturn (gen_multicast(", "));\n}\n\n", "cfg", id,
-		     REQ, "flags", NULL);
+		sb_printf(out, "\tgen_%s_pn pn = {fn, fn_arg};\n\n", m->lower);
+		stmt(out, "\treturn (gorums_config_multicast_each(",
+		     "));\n}\n\n", "cfg", id, REQ,
+		     arena_printf(a, "fn != NULL ? gen_%s_per_node : NULL",
+		                  m->lower),
+		     "&pn", "flags", NULL);
 		break;
 	case MD_QUORUMCALL:
 		emit_quorum_body(a, m, false, out);
@@ -553,12 +430,6 @@ em_source(const md_file *f, sb *out)
 		sb_puts(out, "\n");
 		if (s->nmethods > 0) {
 			sb_puts(out, unconst_helper);
-		}
-		if (any_multicast(s, false)) {
-			sb_puts(out, multicast_helper);
-		}
-		if (any_multicast(s, true)) {
-			sb_puts(out, multicast_each_helper);
 		}
 		for (size_t i = 0; i < s->nmethods; i++) {
 			emit_client(&a, s, &s->methods[i], out);

@@ -3,6 +3,6 @@
 
 #include "zimport.gorums.h"
 
-#if !defined(GORUMS_GEN_ABI) || GORUMS_GEN_ABI != 1
-#error "zimport.gorums.c was generated for GORUMS_GEN_ABI 1, which this gorums-c runtime does not provide: regenerate it with the runtime's protoc-gen-gorums"
+#if !defined(GORUMS_GEN_ABI) || GORUMS_GEN_ABI != 2
+#error "zimport.gorums.c was generated for GORUMS_GEN_ABI 2, which this gorums-c runtime does not provide: regenerate it with the runtime's protoc-gen-gorums"
 #endif

@@ -9,8 +9,8 @@
 
 #include "zorums.gorums.h"
 
-#if !defined(GORUMS_GEN_ABI) || GORUMS_GEN_ABI != 1
-#error "zorums.gorums.c was generated for GORUMS_GEN_ABI 1, which this gorums-c runtime does not provide: regenerate it with the runtime's protoc-gen-gorums"
+#if !defined(GORUMS_GEN_ABI) || GORUMS_GEN_ABI != 2
+#error "zorums.gorums.c was generated for GORUMS_GEN_ABI 2, which this gorums-c runtime does not provide: regenerate it with the runtime's protoc-gen-gorums"
 #endif
 
 /*
@@ -21,108 +21,6 @@ static void *
 gen_unconst(const void *p)
 {
 	return ((void *) (uintptr_t) p);
-}
-
-/*
- * gen_multicast sends msg one way to every node of cfg, through
- * gorums_multicast, which takes an array of nodes.
- */
-static gorums_err
-gen_multicast(gorums_config *cfg, uint32_t method,
-              const ProtobufCMessage *msg, int flags)
-{
-	gorums_node  *stack[64];
-	gorums_node **nodes = stack;
-	size_t        n;
-	gorums_err    rv;
-
-	if (cfg == NULL) {
-		return (GORUMS_EINVAL);
-	}
-	n = gorums_config_size(cfg);
-	if (n > sizeof(stack) / sizeof(stack[0]) &&
-	    (nodes = malloc(n * sizeof(*nodes))) == NULL) {
-		return (GORUMS_ENOMEM);
-	}
-	for (size_t i = 0; i < n; i++) {
-		nodes[i] = gorums_config_node(cfg, i);
-	}
-	rv = gorums_multicast(nodes, n, method, msg, flags);
-	if (nodes != stack) {
-		free(nodes);
-	}
-	return (rv);
-}
-
-/*
- * Memory for the per-node requests of a multicast: a node's request is
- * packed when it is sent, so its blocks are freed right after.
- */
-typedef union gen_block {
-	union gen_block *next;
-	max_align_t      align;
-} gen_block;
-
-static void *
-gen_block_alloc(void *data, size_t size)
-{
-	gen_block **head = data;
-	gen_block  *b;
-
-	if (size > SIZE_MAX - sizeof(*b) ||
-	    (b = malloc(sizeof(*b) + size)) == NULL) {
-		return (NULL);
-	}
-	b->next = *head;
-	*head   = b;
-	return (b + 1);
-}
-
-static void
-gen_block_free(void *data, void *ptr)
-{
-	(void) data; /* all at once, by gen_multicast_each */
-	(void) ptr;
-}
-
-/*
- * gen_multicast_each sends each node of cfg its own request, made by fn,
- * one way; nodes fn skips get nothing. The runtime has no multicast of
- * per-node messages, so this is one unicast per node.
- */
-static gorums_err
-gen_multicast_each(gorums_config *cfg, uint32_t method,
-                   const ProtobufCMessage *req, gorums_per_node_fn fn,
-                   void *fn_arg, int flags)
-{
-	gorums_err first = GORUMS_OK;
-
-	if (cfg == NULL || req == NULL) {
-		return (GORUMS_EINVAL);
-	}
-	for (size_t i = 0; i < gorums_config_size(cfg); i++) {
-		gorums_node            *n     = gorums_config_node(cfg, i);
-		gen_block              *head  = NULL;
-		const ProtobufCMessage *nreq  = NULL;
-		ProtobufCAllocator      alloc = {
-		    .alloc          = gen_block_alloc,
-		    .free           = gen_block_free,
-		    .allocator_data = &head,
-		};
-
-		if (fn(fn_arg, gorums_node_id(n), req, &alloc, &nreq)) {
-			gorums_err rv = gorums_unicast(n, method, nreq, flags);
-			if (rv != GORUMS_OK && first == GORUMS_OK) {
-				first = rv;
-			}
-		}
-		while (head != NULL) {
-			gen_block *next = head->next;
-			free(head);
-			head = next;
-		}
-	}
-	return (first);
 }
 
 gorums_err
@@ -262,8 +160,9 @@ zorums_unicast_empty(gorums_node *n, const Zorums__Request *req, int flags)
 gorums_err
 zorums_multicast(gorums_config *cfg, const Zorums__Request *req, int flags)
 {
-	return (gen_multicast(cfg, ZORUMS_MULTICAST_ID,
-	                      (const ProtobufCMessage *) req, flags));
+	return (gorums_config_multicast(cfg, ZORUMS_MULTICAST_ID,
+	                                (const ProtobufCMessage *) req,
+	                                flags));
 }
 
 /*
@@ -299,23 +198,20 @@ zorums_multicast_per_node_arg(gorums_config *cfg, const Zorums__Request *req,
 {
 	gen_multicast_per_node_arg_pn pn = {fn, fn_arg};
 
-	if (fn != NULL) {
-		return (gen_multicast_each(cfg,
-		                           ZORUMS_MULTICAST_PER_NODE_ARG_ID,
-		                           (const ProtobufCMessage *) req,
-		                           gen_multicast_per_node_arg_per_node,
-		                           &pn, flags));
-	}
-	return (gen_multicast(cfg, ZORUMS_MULTICAST_PER_NODE_ARG_ID,
-	                      (const ProtobufCMessage *) req, flags));
+	return (gorums_config_multicast_each(
+	    cfg, ZORUMS_MULTICAST_PER_NODE_ARG_ID,
+	    (const ProtobufCMessage *) req,
+	    fn != NULL ? gen_multicast_per_node_arg_per_node : NULL, &pn,
+	    flags));
 }
 
 gorums_err
 zorums_multicast_empty(gorums_config *cfg, const Zimport__Empty *req,
                        int flags)
 {
-	return (gen_multicast(cfg, ZORUMS_MULTICAST_EMPTY_ID,
-	                      (const ProtobufCMessage *) req, flags));
+	return (gorums_config_multicast(cfg, ZORUMS_MULTICAST_EMPTY_ID,
+	                                (const ProtobufCMessage *) req,
+	                                flags));
 }
 
 /*

@@ -20,8 +20,8 @@
 
 #include "zorums.pb-c.h"
 
-#if !defined(GORUMS_GEN_ABI) || GORUMS_GEN_ABI != 1
-#error "zorums.gorums.h was generated for GORUMS_GEN_ABI 1, which this gorums-c runtime does not provide: regenerate it with the runtime's protoc-gen-gorums"
+#if !defined(GORUMS_GEN_ABI) || GORUMS_GEN_ABI != 2
+#error "zorums.gorums.h was generated for GORUMS_GEN_ABI 2, which this gorums-c runtime does not provide: regenerate it with the runtime's protoc-gen-gorums"
 #endif
 
 #ifdef __cplusplus

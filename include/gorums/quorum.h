@@ -132,6 +132,18 @@ gorums_err gorums_config_multicast(gorums_config *cfg, uint32_t method,
                                    const ProtobufCMessage *msg, int flags);
 
 /*
+ * gorums_config_multicast_each sends every node of cfg its own request,
+ * made from req by fn (as a quorum call's per_node), one way; nodes fn
+ * skips get nothing. Each request is packed as it is sent, so what fn
+ * allocated for it is released right after. With fn NULL it is
+ * gorums_config_multicast. Returns the first error.
+ */
+gorums_err gorums_config_multicast_each(gorums_config *cfg, uint32_t method,
+                                        const ProtobufCMessage *req,
+                                        gorums_per_node_fn fn, void *fn_arg,
+                                        int flags);
+
+/*
  * gorums_qcall_result is the value of a completed quorum call (NULL if it
  * has none), borrowed until gorums_call_free.
  */

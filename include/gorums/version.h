@@ -15,6 +15,6 @@
 #define GORUMS_VERSION_STRING "0.1.0"
 
 /* The generated-code ABI this runtime provides. */
-#define GORUMS_GEN_ABI 1
+#define GORUMS_GEN_ABI 2
 
 #endif /* GORUMS_VERSION_H */

@@ -4,6 +4,7 @@
 #include "gorums/quorum.h"
 #include "actors/node/node.h"
 #include "actors/qcall/qcall.h"
+#include "src/arena.h"
 #include "src/client/call_impl.h"
 #include "src/pool.h"
 #include "src/sched.h"
@@ -165,7 +166,7 @@ gorums_config_multicast(gorums_config *cfg, uint32_t method,
 	size_t       n     = gorums_config_size(cfg);
 	gorums_err   first = GORUMS_OK;
 
-	if (cfg == NULL) {
+	if (cfg == NULL || msg == NULL) {
 		return (GORUMS_EINVAL);
 	}
 	/* In batches of 64, in configuration order, without allocating. */
@@ -178,6 +179,37 @@ gorums_config_multicast(gorums_config *cfg, uint32_t method,
 		if (rv != GORUMS_OK && first == GORUMS_OK) {
 			first = rv;
 		}
+	}
+	return (first);
+}
+
+gorums_err
+gorums_config_multicast_each(gorums_config *cfg, uint32_t method,
+                             const ProtobufCMessage *req,
+                             gorums_per_node_fn fn, void *fn_arg, int flags)
+{
+	gorums_err first = GORUMS_OK;
+
+	if (fn == NULL) {
+		return (gorums_config_multicast(cfg, method, req, flags));
+	}
+	if (cfg == NULL || req == NULL) {
+		return (GORUMS_EINVAL);
+	}
+	for (size_t i = 0; i < gorums_config_size(cfg); i++) {
+		gorums_node            *n    = gorums_config_node(cfg, i);
+		const ProtobufCMessage *nreq = NULL;
+		gri_arena               a;
+
+		gri_arena_init(&a);
+		if (fn(fn_arg, gorums_node_id(n), req, gri_arena_pb(&a),
+		       &nreq)) {
+			gorums_err rv = gorums_unicast(n, method, nreq, flags);
+			if (rv != GORUMS_OK && first == GORUMS_OK) {
+				first = rv;
+			}
+		}
+		gri_arena_fini(&a);
 	}
 	return (first);
 }
