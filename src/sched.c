@@ -114,12 +114,6 @@ gri_sched_on_worker(const gri_sched *s)
 	        sched_self != &sched_helper);
 }
 
-int
-gri_sched_nthreads(const gri_sched *s)
-{
-	return (s->nworkers);
-}
-
 static bool
 sched_has_work(gri_sched *s)
 {

@@ -81,9 +81,6 @@ void gri_sched_fini_shared(void);
 /* gri_sched_free stops s if needed and frees it; not from a worker. */
 void gri_sched_free(gri_sched *s);
 
-/* gri_sched_nthreads returns the number of workers. */
-int gri_sched_nthreads(const gri_sched *s);
-
 /*
  * gri_sched_schedule puts a on a run queue; it must hold the scheduling
  * reference. For the actor module only.

@@ -30,13 +30,6 @@ gri_spin_limit(void)
 	return (n);
 }
 
-void
-gri_spin_set_limit(int n)
-{
-	atomic_store_explicit(&spin_limit, n < 0 ? 0 : n,
-	                      memory_order_relaxed);
-}
-
 bool
 gri_spin_enter(void)
 {

@@ -36,10 +36,9 @@ void gri_spin_leave(void);
 
 /*
  * gri_spin_limit is the number of slots: one less than the cores (at least
- * one), or the environment variable GORUMS_SPIN_LIMIT if set (read once),
- * unless set with gri_spin_set_limit (0 turns spinning off).
+ * one), or the environment variable GORUMS_SPIN_LIMIT if set (read once;
+ * 0 turns spinning off).
  */
-int  gri_spin_limit(void);
-void gri_spin_set_limit(int n);
+int gri_spin_limit(void);
 
 #endif /* GRI_SPIN_H */

@@ -151,6 +151,9 @@ test_transport_errors(void)
 	                    &gorums__test__echo__descriptor, WAIT_MS, &rep),
 	         GORUMS_EUNKNOWNMETHOD);
 	echo_rpc(n, 1, WAIT_MS, GORUMS_OK);
+	/* Replies came: the node's round-trip estimate is a real one. */
+	GTS_ASSERT(gorums_node_latency_ns(n) > 0);
+	GTS_ASSERT(gorums_node_latency_ns(n) < (uint64_t) WAIT_MS * 1000000u);
 
 	/* Deadline: the handler blocks; the call ends at its deadline. */
 	uint64_t t0 = gts_now_ns();
