@@ -119,9 +119,10 @@ void gri_link_close(gri_link *l);
 
 /*
  * gri_link_free closes the link, waits for its nng callbacks to return
- * (they only enqueue, so this is short) and frees it, dropping the
- * reference to the owner. From the owner's behaviour or any thread but an
- * nng callback.
+ * and frees it, dropping the reference to the owner. From the owner's
+ * behaviour (also when that runs on the link's receive callback, which
+ * then finishes the free itself once it returns: see link.c) or any thread
+ * but an nng callback.
  */
 void gri_link_free(gri_link *l);
 
