@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -26,6 +27,14 @@ enum {
 	M_START_BENCHMARK        = 6, /* StartRequest -> StartResponse */
 	M_STOP_BENCHMARK         = 7, /* StopRequest -> MemoryStat */
 };
+
+/*
+ * bench_fail reports what failed and why and ends the process at once
+ * (_exit: other threads are mid-call). bench_xcalloc is calloc or
+ * bench_fail. Both in benchmark.c.
+ */
+void  bench_fail(const char *what, const char *why);
+void *bench_xcalloc(size_t n, size_t size);
 
 /* SlowServer's processing time, as in Gorums. */
 #define SLOW_SERVER_NS 10000000

@@ -11,6 +11,16 @@
  *   Multicast        one-way messages to every node, as fast as they go;
  *                    the servers count what they handle and measure the
  *                    one-way latency
+ *   RawQuorumCall, RawAsyncQuorumCall
+ *                    the floor: what a simple nng client with callback
+ *                    hand-offs reaches on this machine in the same run.
+ *                    QuorumCall and AsyncQuorumCall written by hand on
+ *                    nng_stream, against raw echo servers of their own in
+ *                    this process, without any gorums code (raw.h); read
+ *                    the gorums rows as ratios to these, as absolute
+ *                    numbers move a lot between runs on a small machine.
+ *                    Local only: they ignore -server, and -remotes skips
+ *                    them.
  *
  * Each benchmark warms up for -warmup, then measures for -time: every
  * client thread calls until the time is up, and the window ends when the
@@ -39,6 +49,7 @@
 #include "examples/benchmark/allocs.h"
 #include "examples/benchmark/bench.h"
 #include "examples/benchmark/flags.h"
+#include "examples/benchmark/raw.h"
 #include "gorums/call.h"
 #include "gorums/config.h"
 #include "gorums/manager.h"
@@ -63,21 +74,31 @@ typedef struct bench_def {
 	const char *desc;
 	bench_kind  kind;
 	uint32_t    method;
+	bool        raw; /* the floor (raw.h): no gorums, local servers */
 } bench_def;
 
 /* In Gorums' order (benchmark.GetBenchmarks). */
 static const bench_def benches[] = {
     {"QuorumCall", "Blocking quorum calls to echo servers", KIND_QC,
-     M_QUORUM_CALL},
+     M_QUORUM_CALL, false},
     {"AsyncQuorumCall",
      "Async quorum calls to echo servers, up to -max-async in flight",
-     KIND_ASYNC, M_QUORUM_CALL},
+     KIND_ASYNC, M_QUORUM_CALL, false},
     {"SlowServer",
      "Quorum calls whose handler releases, sleeps 10 ms and replies", KIND_QC,
-     M_SLOW_SERVER},
+     M_SLOW_SERVER, false},
     {"Multicast",
      "One-way messages to every node (servers count and measure latency)",
-     KIND_MULTICAST, M_MULTICAST},
+     KIND_MULTICAST, M_MULTICAST, false},
+    /* The floor, not in Gorums. */
+    {"RawQuorumCall",
+     "The floor of QuorumCall: a hand-written nng client (own local "
+     "servers; ignores -remotes)",
+     KIND_QC, 0, true},
+    {"RawAsyncQuorumCall",
+     "The floor of AsyncQuorumCall: a hand-written nng client (own local "
+     "servers; ignores -remotes)",
+     KIND_ASYNC, 0, true},
 };
 #define NBENCHES ((int) (sizeof(benches) / sizeof(benches[0])))
 
@@ -116,6 +137,7 @@ typedef struct run {
 	const options    *o;
 	client           *cl;
 	gorums_qcall_opts qopts;
+	raw_client       *raw; /* raw benchmarks: the floor's client */
 	uint8_t          *payload;
 	/* The end of the current phase: written by the main thread, read by
 	 * the workers; the barrier between orders the two. */
@@ -132,23 +154,29 @@ typedef struct worker {
 	uint64_t  sent;   /* multicast: sent in the current phase */
 } worker;
 
-static void
-fail(const char *what, gorums_err rv)
+void
+bench_fail(const char *what, const char *why)
 {
 	/* _exit: other threads are mid-call; exit's cleanup would race
 	 * them. stdout may hold rows already printed: flush it. */
-	fprintf(stderr, "benchmark: %s: %s\n", what, gorums_strerror(rv));
+	fprintf(stderr, "benchmark: %s: %s\n", what, why);
 	fflush(stdout);
 	_exit(1);
 }
 
-static void *
-xcalloc(size_t n, size_t size)
+static void
+fail(const char *what, gorums_err rv)
+{
+	bench_fail(what, gorums_strerror(rv));
+}
+
+void *
+bench_xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n, size);
 
 	if (p == NULL) {
-		fail("calloc", GORUMS_ENOMEM);
+		bench_fail("calloc", "out of memory");
 	}
 	return (p);
 }
@@ -173,6 +201,11 @@ run_qc(worker *w, uint64_t end)
 		if (t0 > end) {
 			break;
 		}
+		if (r->raw != NULL) {
+			raw_call(r->raw);
+			hist_record(w->lat, gts_now_ns() - t0);
+			continue;
+		}
 		rv = gorums_qcall(r->cl->cfg, r->b->method, &req.base,
 		                  &r->qopts, &c);
 		hist_record(w->lat, gts_now_ns() - t0);
@@ -190,13 +223,26 @@ static hist                *async_lat;
 static atomic_uint_fast64_t async_cbs;
 
 static void
-async_done(gorums_call *c, void *arg)
+async_record(uint64_t t0)
 {
-	(void) c;
-	hist_record(async_lat, gts_now_ns() - (uint64_t) (uintptr_t) arg);
+	hist_record(async_lat, gts_now_ns() - t0);
 	/* Release: the record above happens before the main thread's read
 	 * of the histogram, which acquires this count. */
 	atomic_fetch_add_explicit(&async_cbs, 1, memory_order_release);
+}
+
+static void
+async_done(gorums_call *c, void *arg)
+{
+	(void) c;
+	async_record((uint64_t) (uintptr_t) arg);
+}
+
+static void
+raw_async_done(void *arg, uint64_t start_ns)
+{
+	(void) arg;
+	async_record(start_ns);
 }
 
 static void
@@ -253,6 +299,18 @@ run_async(worker *w, uint64_t end, gorums_call **ring)
 	}
 }
 
+/* As run_async, the floor's: raw_call_async waits for room itself (at
+ * most -max-async in flight, shared by the threads), and the window
+ * waits for the callbacks (wait_callbacks). */
+static void
+run_raw_async(worker *w, uint64_t end)
+{
+	while (gts_now_ns() <= end) {
+		raw_call_async(w->r->raw, raw_async_done, NULL);
+		w->issued++;
+	}
+}
+
 static void
 run_multicast(worker *w, uint64_t end)
 {
@@ -283,8 +341,8 @@ worker_main(void *arg)
 	run          *r    = w->r;
 	gorums_call **ring = NULL;
 
-	if (r->b->kind == KIND_ASYNC && w->share > 0) {
-		ring = xcalloc((size_t) w->share, sizeof(*ring));
+	if (r->b->kind == KIND_ASYNC && !r->b->raw && w->share > 0) {
+		ring = bench_xcalloc((size_t) w->share, sizeof(*ring));
 	}
 	/* Two phases, warm-up and measured, each between two barriers. */
 	for (int phase = 0; phase < 2; phase++) {
@@ -294,7 +352,9 @@ worker_main(void *arg)
 			run_qc(w, r->end_ns);
 			break;
 		case KIND_ASYNC:
-			if (w->share > 0) {
+			if (w->share > 0 && r->raw != NULL) {
+				run_raw_async(w, r->end_ns);
+			} else if (w->share > 0) {
 				run_async(w, r->end_ns, ring);
 			}
 			break;
@@ -321,7 +381,7 @@ control_all(client *cl, uint32_t method, const ProtobufCMessage *req,
             const ProtobufCMessageDescriptor *reply_desc,
             ProtobufCMessage                **replies)
 {
-	gorums_call **calls = xcalloc(cl->nnodes, sizeof(*calls));
+	gorums_call **calls = bench_xcalloc(cl->nnodes, sizeof(*calls));
 	gorums_err    rv;
 
 	for (size_t i = 0; i < cl->nnodes; i++) {
@@ -398,8 +458,8 @@ multicast_results(client *cl, worker *ws, int nworkers, bool remote,
 {
 	Gorums__Benchmark__StopRequest req =
 	    GORUMS__BENCHMARK__STOP_REQUEST__INIT;
-	ProtobufCMessage **reps = xcalloc(cl->nnodes, sizeof(*reps));
-	hist              *h    = xcalloc(1, sizeof(*h));
+	ProtobufCMessage **reps = bench_xcalloc(cl->nnodes, sizeof(*reps));
+	hist              *h    = bench_xcalloc(1, sizeof(*h));
 	uint64_t           ops = 0, sent = 0, allocs = 0;
 	double             tput = 0;
 
@@ -448,7 +508,7 @@ remote_allocs(client *cl)
 {
 	Gorums__Benchmark__StopRequest req =
 	    GORUMS__BENCHMARK__STOP_REQUEST__INIT;
-	ProtobufCMessage **reps  = xcalloc(cl->nnodes, sizeof(*reps));
+	ProtobufCMessage **reps  = bench_xcalloc(cl->nnodes, sizeof(*reps));
 	uint64_t           total = 0;
 
 	control_all(cl, M_STOP_BENCHMARK, &req.base,
@@ -466,26 +526,32 @@ run_bench(const bench_def *b, const options *o, client *cl, result *res)
 {
 	run      r  = {.b = b, .o = o, .cl = cl};
 	int      nw = o->concurrent;
-	worker  *ws = xcalloc((size_t) nw, sizeof(*ws));
+	worker  *ws = bench_xcalloc((size_t) nw, sizeof(*ws));
 	uint64_t a0, a1, t0, t1, server_allocs = 0;
 	long     c0, c1;
 
-	r.payload = xcalloc(1, (size_t) o->payload + 1);
+	r.payload = bench_xcalloc(1, (size_t) o->payload + 1);
 	r.qopts   = (gorums_qcall_opts) {
 	      .reply_desc = &gorums__benchmark__echo__descriptor,
 	      .qspec      = {.kind = GORUMS_QF_THRESHOLD, .k = o->quorum},
         };
 	if (b->kind == KIND_ASYNC) {
-		async_lat = xcalloc(1, sizeof(*async_lat));
+		async_lat = bench_xcalloc(1, sizeof(*async_lat));
 		hist_reset(async_lat);
 		atomic_store(&async_cbs, 0);
+	}
+	if (b->raw) {
+		/* Its servers and connections, outside the window. A slot per
+		 * call in flight at most: a thread's, or -max-async. */
+		r.raw = raw_open(o->num_nodes, o->quorum, o->payload,
+		                 b->kind == KIND_QC ? nw : o->max_async);
 	}
 	pthread_barrier_init(&r.bar, NULL, (unsigned) nw + 1);
 	for (int i = 0; i < nw; i++) {
 		ws[i].r     = &r;
 		ws[i].share = o->max_async / nw + (i < o->max_async % nw);
 		if (b->kind == KIND_QC) {
-			ws[i].lat = xcalloc(1, sizeof(hist));
+			ws[i].lat = bench_xcalloc(1, sizeof(hist));
 			hist_reset(ws[i].lat);
 		}
 		if (pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) !=
@@ -541,11 +607,14 @@ run_bench(const bench_def *b, const options *o, client *cl, result *res)
 		pthread_join(ws[i].tid, NULL);
 	}
 	pthread_barrier_destroy(&r.bar);
+	if (r.raw != NULL) {
+		raw_close(r.raw);
+	}
 
 	res->name = b->name;
 	if (b->kind != KIND_MULTICAST) {
-		hist *h =
-		    b->kind == KIND_ASYNC ? async_lat : xcalloc(1, sizeof(*h));
+		hist *h = b->kind == KIND_ASYNC ? async_lat
+		                                : bench_xcalloc(1, sizeof(*h));
 		if (b->kind == KIND_QC) {
 			hist_reset(h);
 			for (int i = 0; i < nw; i++) {
@@ -620,7 +689,8 @@ cmp_name(const void *a, const void *b)
 static void
 print_results(result *rs, int n, const options *o, bool csv)
 {
-	char(*cells)[NCOLS][32] = xcalloc((size_t) n + 1, sizeof(*cells));
+	char(*cells)[NCOLS][32] =
+	    bench_xcalloc((size_t) n + 1, sizeof(*cells));
 	int widths[NCOLS];
 
 	/* Sorted by name, as Gorums prints them. */
@@ -669,7 +739,7 @@ static char *
 to_url(const char *addr, const char *empty_host)
 {
 	size_t len = strlen(addr) + 32;
-	char  *url = xcalloc(1, len);
+	char  *url = bench_xcalloc(1, len);
 
 	if (strstr(addr, "://") != NULL) {
 		snprintf(url, len, "%s", addr);
@@ -684,7 +754,7 @@ to_url(const char *addr, const char *empty_host)
 static int
 run_server(const char *addr)
 {
-	bench_server *s   = xcalloc(1, sizeof(*s));
+	bench_server *s   = bench_xcalloc(1, sizeof(*s));
 	char         *url = to_url(addr, "0.0.0.0");
 	sigset_t      set;
 	int           sig;
@@ -710,7 +780,7 @@ static void
 list_benchmarks(void)
 {
 	for (int i = 0; i < NBENCHES; i++) {
-		printf("%-18s%s\n", benches[i].name, benches[i].desc);
+		printf("%-20s%s\n", benches[i].name, benches[i].desc);
 	}
 }
 
@@ -745,9 +815,11 @@ main(int argc, char **argv)
 	     "(default config-size/2)"},
 	    {"server", FLAG_STRING, &server,
 	     "Run a benchmark server on given address (\":40000\", "
-	     "\"host:port\" or an nng URL) until SIGINT/SIGTERM."},
+	     "\"host:port\" or an nng URL) until SIGINT/SIGTERM. It serves "
+	     "the gorums benchmarks; the Raw* ones have their own."},
 	    {"remotes", FLAG_STRING, &remotes,
-	     "A comma separated list of remote addresses to connect to."},
+	     "A comma separated list of remote addresses to connect to. The "
+	     "Raw* benchmarks (the floor) ignore it: they are skipped."},
 	    {"inline-handlers", FLAG_BOOL, &bench_inline_handlers,
 	     "Local servers run handlers inline on the runtime's actor "
 	     "threads "
@@ -798,7 +870,7 @@ main(int argc, char **argv)
 	/* The servers: remote, or local ones started here. */
 	if (remotes != NULL && remotes[0] != '\0') {
 		char *list_copy = strdup(remotes), *save = NULL;
-		addrs = xcalloc(strlen(remotes) + 1, sizeof(*addrs));
+		addrs = bench_xcalloc(strlen(remotes) + 1, sizeof(*addrs));
 		for (char *a = strtok_r(list_copy, ",", &save); a != NULL;
 		     a       = strtok_r(NULL, ",", &save)) {
 			addrs[naddrs++] = to_url(a, "127.0.0.1");
@@ -812,8 +884,8 @@ main(int argc, char **argv)
 			        "without -remotes\n");
 			return (2);
 		}
-		servers = xcalloc((size_t) cfg_size, sizeof(*servers));
-		addrs   = xcalloc((size_t) cfg_size, sizeof(*addrs));
+		servers = bench_xcalloc((size_t) cfg_size, sizeof(*servers));
+		addrs   = bench_xcalloc((size_t) cfg_size, sizeof(*addrs));
 		for (int i = 0; i < cfg_size; i++) {
 			bench_server_start(&servers[i], "tcp://127.0.0.1:0");
 			addrs[naddrs++] = servers[i].url;
@@ -849,15 +921,23 @@ main(int argc, char **argv)
 		fail("configuration", rv);
 	}
 	cl.nnodes = gorums_config_size(cl.cfg);
-	cl.nodes  = xcalloc(cl.nnodes, sizeof(*cl.nodes));
+	cl.nodes  = bench_xcalloc(cl.nnodes, sizeof(*cl.nodes));
 	for (size_t i = 0; i < cl.nnodes; i++) {
 		cl.nodes[i] = gorums_config_node(cl.cfg, i);
 	}
 
 	for (int i = 0; i < NBENCHES; i++) {
-		if (regexec(&re, benches[i].name, 0, NULL, 0) == 0) {
-			run_bench(&benches[i], &o, &cl, &results[nres++]);
+		if (regexec(&re, benches[i].name, 0, NULL, 0) != 0) {
+			continue;
 		}
+		if (benches[i].raw && o.remote) {
+			fprintf(stderr,
+			        "benchmark: %s skipped: the raw floor runs "
+			        "its own local servers, not -remotes\n",
+			        benches[i].name);
+			continue;
+		}
+		run_bench(&benches[i], &o, &cl, &results[nres++]);
 	}
 	print_results(results, nres, &o, csv);
 
