@@ -163,8 +163,9 @@ bool gri_call_help(gorums_call *c);
  * before the call starts, so that the node actors it sends to run on this
  * thread (and write the request) instead of waking workers. It returns the
  * pool helped, or NULL if this thread does not help (spinning disabled, a
- * worker thread, already helping). gri_call_help_end then runs c's
- * hand-offs here (c NULL: the call did not start) and ends helping.
+ * worker thread, already helping, or another caller helps already: see
+ * CALL_HELPERS_MAX). gri_call_help_end then runs c's hand-offs here (c
+ * NULL: the call did not start) and ends helping.
  */
 gri_sched *gri_call_help_begin(gorums_node *n);
 void       gri_call_help_end(gri_sched *s, gorums_call *c);
