@@ -833,7 +833,7 @@ conn_on_start(gri_conn *c, conn_start_msg *m)
 		return;
 	}
 	rv = gri_link_alloc(&c->link, stream, &c->base, CONN_MSG_LINK, 1,
-	                    c->host->max_frame);
+	                    c->host->max_frame, 0);
 	if (rv != GORUMS_OK) {
 		c->link = NULL;
 		c->fail = rv;

@@ -29,15 +29,15 @@
  * Receiving stays on the callback aio: reading on inline the same way was
  * measured slower (it splits what one read would have taken in at once).
  *
- * Running the owner here. A received frame reaches nng's task thread, and
- * its message would then wait for a parked worker to wake up (another
- * ~10-20 us, the same again for each actor it passes on to). So the
- * receive callback helps the owner's pool (gri_sched_help_own): the owner,
- * and what its run makes runnable (a quorum call, a connection's answer),
- * run on this thread at once, inline writes included. Only what the
- * callback delivered runs here, in a bounded number of batches, never
- * other work. The owner may free the link from such a run, or from another
- * callback's run; waiting in gri_link_free for this callback to return
+ * Running the owner here (GRI_LINK_RUN_OWNER). A received frame reaches
+ * nng's task thread, and its message would then wait for a parked worker
+ * to wake up (another ~10-20 us, the same again for each actor it passes
+ * on to). With the flag, the receive callback helps the owner's pool
+ * (gri_sched_help_own): the owner, and what its run makes runnable (a
+ * node's quorum call), run on this thread at once, inline writes included.
+ * Only what the callback delivered runs here, in a bounded number of batches,
+ * never other work. The owner may free the link from such a run, or from
+ * another callback's run; waiting in gri_link_free for this callback to return
  * would then deadlock. rx_help settles it: while the callback runs actors
  * it is HELPING, and a free that finds it so marks it ORPHANED, closes the
  * stream and returns; the callback frees the link when its runs are done
@@ -78,6 +78,7 @@ struct gri_link {
 	nng_aio    *rx_aio;
 	nng_aio    *tx_aio;
 	bool        inline_tx; /* tcp or ipc: see "Inline writes" */
+	bool        run_owner; /* GRI_LINK_RUN_OWNER */
 
 	_Atomic int rx_help; /* LINK_RX_*: receive callback vs free */
 
@@ -261,7 +262,7 @@ link_rx_cb(void *arg)
 	}
 	l->rx_len += nng_aio_count(l->rx_aio);
 	/* Frames posted while helping wait in this thread's run-next slot. */
-	helping = gri_sched_help_begin(s);
+	helping = l->run_owner && gri_sched_help_begin(s);
 	if ((err = link_rx_consume(l)) != GORUMS_OK) {
 		link_post_error(l, err);
 	}
@@ -424,7 +425,8 @@ link_stream_inline(nng_stream *s)
 
 gorums_err
 gri_link_alloc(gri_link **lp, nng_stream *stream, gri_actor *owner,
-               uint32_t base_id, uint64_t epoch, size_t max_frame)
+               uint32_t base_id, uint64_t epoch, size_t max_frame,
+               unsigned flags)
 {
 	gri_link     *l;
 	gri_link_msg *em;
@@ -436,6 +438,7 @@ gri_link_alloc(gri_link **lp, nng_stream *stream, gri_actor *owner,
 	}
 	l->stream    = stream;
 	l->owner     = owner;
+	l->run_owner = (flags & GRI_LINK_RUN_OWNER) != 0;
 	l->base_id   = base_id;
 	l->epoch     = epoch;
 	l->max_frame = max_frame;

@@ -56,12 +56,25 @@ typedef struct gri_link_msg {
 typedef struct gri_link gri_link;
 
 /*
+ * GRI_LINK_RUN_OWNER (a gri_link_alloc flag): the receive callback runs
+ * the owner, and what the owner's run makes runnable, on nng's thread
+ * instead of leaving them to a worker (see link.c, "Running the owner
+ * here"). Clients set it: a reply then completes its call without a worker
+ * waking up. Servers do not: measured, a connection actor run there made
+ * an RPC slower (transport_bench p50 110-126 us against 72-78 us), the
+ * handler's answer then waiting for a wake-up of its own.
+ */
+#define GRI_LINK_RUN_OWNER 0x1u
+
+/*
  * gri_link_alloc takes ownership of stream (also on failure, when it is
  * closed and freed), holds a reference to owner while it lives, and starts
- * reading. Events are posted with ids base_id + GRI_LINK_*.
+ * reading. Events are posted with ids base_id + GRI_LINK_*. flags: 0 or
+ * GRI_LINK_RUN_OWNER.
  */
 gorums_err gri_link_alloc(gri_link **lp, nng_stream *stream, gri_actor *owner,
-                          uint32_t base_id, uint64_t epoch, size_t max_frame);
+                          uint32_t base_id, uint64_t epoch, size_t max_frame,
+                          unsigned flags);
 
 /* gri_link_epoch returns the epoch given at alloc. */
 uint64_t gri_link_epoch(const gri_link *l);

@@ -195,8 +195,8 @@ fixture_up(fixture *f, size_t max_frame)
 	gts_latch_init(&f->owner->released, 1);
 	gts_latch_init(&f->owner->freed, 1);
 	stream_pair(&mine, &f->peer);
-	GTS_PASS(
-	    gri_link_alloc(&f->owner->link, mine, a, BASE_ID, 7, max_frame));
+	GTS_PASS(gri_link_alloc(&f->owner->link, mine, a, BASE_ID, 7,
+	                        max_frame, GRI_LINK_RUN_OWNER));
 }
 
 static void
