@@ -135,7 +135,10 @@ emit_quorum_thunks(arena *a, const md_service *s, const md_method *m, sb *out)
 	     "const ProtobufCMessage **result", "int *level", NULL);
 	em_field v[5] = {
 	    {arena_printf(a, "const %s_qspec", s->fn), "*qs  = arg", NULL},
-	    {arena_printf(a, "%s_qreply", m->out->lower), "stack[16]", NULL},
+	    /* Zeroed: GCC warns at -O2 about passing it unwritten when no
+	     * reply is in (nreplies 0), though nothing is read then. */
+	    {arena_printf(a, "%s_qreply", m->out->lower), "stack[16] = {{0}}",
+	     NULL},
 	    {arena_printf(a, "%s_qreply", m->out->lower), "*r   = stack",
 	     NULL},
 	    {arena_printf(a, "const %s", m->res->c_name), "*res = NULL", NULL},

@@ -33,8 +33,8 @@ enum {
  * (_exit: other threads are mid-call). bench_xcalloc is calloc or
  * bench_fail. Both in benchmark.c.
  */
-void  bench_fail(const char *what, const char *why);
-void *bench_xcalloc(size_t n, size_t size);
+_Noreturn void bench_fail(const char *what, const char *why);
+void          *bench_xcalloc(size_t n, size_t size);
 
 /* SlowServer's processing time, as in Gorums. */
 #define SLOW_SERVER_NS 10000000

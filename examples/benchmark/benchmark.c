@@ -154,7 +154,7 @@ typedef struct worker {
 	uint64_t  sent;   /* multicast: sent in the current phase */
 } worker;
 
-void
+_Noreturn void
 bench_fail(const char *what, const char *why)
 {
 	/* _exit: other threads are mid-call; exit's cleanup would race
@@ -164,7 +164,7 @@ bench_fail(const char *what, const char *why)
 	_exit(1);
 }
 
-static void
+static _Noreturn void
 fail(const char *what, gorums_err rv)
 {
 	bench_fail(what, gorums_strerror(rv));

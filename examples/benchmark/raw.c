@@ -86,7 +86,7 @@ struct raw_client {
 
 /* die ends the run on an nng failure (bench_fail: other threads are
  * mid-call). */
-static void
+static _Noreturn void
 die(const char *what, int rv)
 {
 	bench_fail(what, nng_strerror(rv));

@@ -11,7 +11,7 @@
 #include "examples/benchmark/allocs.h"
 #include "examples/benchmark/bench.h"
 
-static void
+static _Noreturn void
 die(const char *what, gorums_err rv)
 {
 	fprintf(stderr, "benchmark: server: %s: %s\n", what,

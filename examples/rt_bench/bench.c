@@ -40,7 +40,7 @@ bench_cpu_others_ns(void)
 	return ((int64_t) busy - (int64_t) self);
 }
 
-void
+_Noreturn void
 bench_die(const char *what)
 {
 	fprintf(stderr, "rt_bench: %s\n", what);

@@ -52,7 +52,7 @@ summarise(uint64_t *s, int n, long csw0)
 	return (r);
 }
 
-static void
+static _Noreturn void
 die(const char *what, int rv)
 {
 	fprintf(stderr, "transport_bench: %s: %d\n", what, rv);

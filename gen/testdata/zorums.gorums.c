@@ -225,7 +225,7 @@ gen_quorum_call_qf(void *arg, const gorums_qin *in,
                    const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec      *qs  = arg;
-	zorums__response_qreply  stack[16];
+	zorums__response_qreply  stack[16] = {{0}};
 	zorums__response_qreply *r   = stack;
 	const Zorums__Response  *res = NULL;
 	bool                     done;
@@ -303,7 +303,7 @@ gen_quorum_call_first_qf(void *arg, const gorums_qin *in,
                          const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec      *qs  = arg;
-	zorums__response_qreply  stack[16];
+	zorums__response_qreply  stack[16] = {{0}};
 	zorums__response_qreply *r   = stack;
 	const Zorums__Response  *res = NULL;
 	bool                     done;
@@ -386,7 +386,7 @@ gen_quorum_call_majority_qf(void *arg, const gorums_qin *in,
                             const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec      *qs  = arg;
-	zorums__response_qreply  stack[16];
+	zorums__response_qreply  stack[16] = {{0}};
 	zorums__response_qreply *r   = stack;
 	const Zorums__Response  *res = NULL;
 	bool                     done;
@@ -469,7 +469,7 @@ gen_quorum_call_all_qf(void *arg, const gorums_qin *in,
                        const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec      *qs  = arg;
-	zorums__response_qreply  stack[16];
+	zorums__response_qreply  stack[16] = {{0}};
 	zorums__response_qreply *r   = stack;
 	const Zorums__Response  *res = NULL;
 	bool                     done;
@@ -550,7 +550,7 @@ gen_quorum_call_threshold_qf(void *arg, const gorums_qin *in,
                              const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec      *qs  = arg;
-	zorums__response_qreply  stack[16];
+	zorums__response_qreply  stack[16] = {{0}};
 	zorums__response_qreply *r   = stack;
 	const Zorums__Response  *res = NULL;
 	bool                     done;
@@ -660,7 +660,7 @@ gen_quorum_call_per_node_arg_qf(void *arg, const gorums_qin *in,
                                 const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec      *qs  = arg;
-	zorums__response_qreply  stack[16];
+	zorums__response_qreply  stack[16] = {{0}};
 	zorums__response_qreply *r   = stack;
 	const Zorums__Response  *res = NULL;
 	bool                     done;
@@ -751,7 +751,7 @@ gen_quorum_call_custom_return_type_qf(void *arg, const gorums_qin *in,
                                       int *level)
 {
 	const zorums_qspec       *qs  = arg;
-	zorums__response_qreply   stack[16];
+	zorums__response_qreply   stack[16] = {{0}};
 	zorums__response_qreply  *r   = stack;
 	const Zorums__MyResponse *res = NULL;
 	bool                      done;
@@ -836,7 +836,7 @@ gen_quorum_call_imported_return_type_qf(void *arg, const gorums_qin *in,
                                         int *level)
 {
 	const zorums_qspec      *qs  = arg;
-	zorums__response_qreply  stack[16];
+	zorums__response_qreply  stack[16] = {{0}};
 	zorums__response_qreply *r   = stack;
 	const Zimport__Tally    *res = NULL;
 	bool                     done;
@@ -945,7 +945,7 @@ gen_quorum_call_combo_qf(void *arg, const gorums_qin *in,
                          const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec       *qs  = arg;
-	zorums__response_qreply   stack[16];
+	zorums__response_qreply   stack[16] = {{0}};
 	zorums__response_qreply  *r   = stack;
 	const Zorums__MyResponse *res = NULL;
 	bool                      done;
@@ -1033,7 +1033,7 @@ gen_quorum_call_empty_qf(void *arg, const gorums_qin *in,
                          const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec      *qs  = arg;
-	zorums__response_qreply  stack[16];
+	zorums__response_qreply  stack[16] = {{0}};
 	zorums__response_qreply *r   = stack;
 	const Zorums__Response  *res = NULL;
 	bool                     done;
@@ -1115,7 +1115,7 @@ gen_quorum_call_empty2_qf(void *arg, const gorums_qin *in,
                           const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec    *qs  = arg;
-	zimport__empty_qreply  stack[16];
+	zimport__empty_qreply  stack[16] = {{0}};
 	zimport__empty_qreply *r   = stack;
 	const Zimport__Empty  *res = NULL;
 	bool                   done;
@@ -1198,7 +1198,7 @@ gen_quorum_call_async_qf(void *arg, const gorums_qin *in,
                          const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec      *qs  = arg;
-	zorums__response_qreply  stack[16];
+	zorums__response_qreply  stack[16] = {{0}};
 	zorums__response_qreply *r   = stack;
 	const Zorums__Response  *res = NULL;
 	bool                     done;
@@ -1302,7 +1302,7 @@ gen_quorum_call_async_majority_qf(void *arg, const gorums_qin *in,
                                   const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec      *qs  = arg;
-	zorums__response_qreply  stack[16];
+	zorums__response_qreply  stack[16] = {{0}};
 	zorums__response_qreply *r   = stack;
 	const Zorums__Response  *res = NULL;
 	bool                     done;
@@ -1438,7 +1438,7 @@ gen_quorum_call_async_per_node_arg_qf(void *arg, const gorums_qin *in,
                                       int *level)
 {
 	const zorums_qspec      *qs  = arg;
-	zorums__response_qreply  stack[16];
+	zorums__response_qreply  stack[16] = {{0}};
 	zorums__response_qreply *r   = stack;
 	const Zorums__Response  *res = NULL;
 	bool                     done;
@@ -1557,7 +1557,7 @@ gen_quorum_call_async_custom_return_type_qf(void *arg, const gorums_qin *in,
                                             int *level)
 {
 	const zorums_qspec       *qs  = arg;
-	zorums__response_qreply   stack[16];
+	zorums__response_qreply   stack[16] = {{0}};
 	zorums__response_qreply  *r   = stack;
 	const Zorums__MyResponse *res = NULL;
 	bool                      done;
@@ -1694,7 +1694,7 @@ gen_quorum_call_async_combo_qf(void *arg, const gorums_qin *in,
                                const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec       *qs  = arg;
-	zorums__response_qreply   stack[16];
+	zorums__response_qreply   stack[16] = {{0}};
 	zorums__response_qreply  *r   = stack;
 	const Zorums__MyResponse *res = NULL;
 	bool                      done;
@@ -1810,7 +1810,7 @@ gen_correctable_qf(void *arg, const gorums_qin *in,
                    const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec      *qs  = arg;
-	zorums__response_qreply  stack[16];
+	zorums__response_qreply  stack[16] = {{0}};
 	zorums__response_qreply *r   = stack;
 	const Zorums__Response  *res = NULL;
 	bool                     done;
@@ -1901,7 +1901,7 @@ gen_correctable_all_qf(void *arg, const gorums_qin *in,
                        const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec      *qs  = arg;
-	zorums__response_qreply  stack[16];
+	zorums__response_qreply  stack[16] = {{0}};
 	zorums__response_qreply *r   = stack;
 	const Zorums__Response  *res = NULL;
 	bool                     done;
@@ -2022,7 +2022,7 @@ gen_correctable_per_node_arg_qf(void *arg, const gorums_qin *in,
                                 const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec      *qs  = arg;
-	zorums__response_qreply  stack[16];
+	zorums__response_qreply  stack[16] = {{0}};
 	zorums__response_qreply *r   = stack;
 	const Zorums__Response  *res = NULL;
 	bool                     done;
@@ -2127,7 +2127,7 @@ gen_correctable_custom_return_type_qf(void *arg, const gorums_qin *in,
                                       int *level)
 {
 	const zorums_qspec       *qs  = arg;
-	zorums__response_qreply   stack[16];
+	zorums__response_qreply   stack[16] = {{0}};
 	zorums__response_qreply  *r   = stack;
 	const Zorums__MyResponse *res = NULL;
 	bool                      done;
@@ -2252,7 +2252,7 @@ gen_correctable_combo_qf(void *arg, const gorums_qin *in,
                          const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec       *qs  = arg;
-	zorums__response_qreply   stack[16];
+	zorums__response_qreply   stack[16] = {{0}};
 	zorums__response_qreply  *r   = stack;
 	const Zorums__MyResponse *res = NULL;
 	bool                      done;
@@ -2355,7 +2355,7 @@ gen_correctable_empty_qf(void *arg, const gorums_qin *in,
                          const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec      *qs  = arg;
-	zorums__response_qreply  stack[16];
+	zorums__response_qreply  stack[16] = {{0}};
 	zorums__response_qreply *r   = stack;
 	const Zorums__Response  *res = NULL;
 	bool                     done;
@@ -2451,7 +2451,7 @@ gen_correctable_stream_qf(void *arg, const gorums_qin *in,
                           const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec      *qs  = arg;
-	zorums__response_qreply  stack[16];
+	zorums__response_qreply  stack[16] = {{0}};
 	zorums__response_qreply *r   = stack;
 	const Zorums__Response  *res = NULL;
 	bool                     done;
@@ -2572,7 +2572,7 @@ gen_correctable_stream_combo_qf(void *arg, const gorums_qin *in,
                                 const ProtobufCMessage **result, int *level)
 {
 	const zorums_qspec       *qs  = arg;
-	zorums__response_qreply   stack[16];
+	zorums__response_qreply   stack[16] = {{0}};
 	zorums__response_qreply  *r   = stack;
 	const Zorums__MyResponse *res = NULL;
 	bool                      done;

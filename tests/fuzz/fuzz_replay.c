@@ -43,7 +43,7 @@ static size_t  work_len;
 
 static void die(const char *what, const char *arg) __attribute__((noreturn));
 
-static void
+static _Noreturn void
 die(const char *what, const char *arg)
 {
 	fprintf(stderr, "fuzz_replay: %s %s: %s\n", what, arg,

@@ -14,7 +14,7 @@ static uint64_t        current_deadline_ns; /* 0: no test running */
 static pthread_mutex_t watchdog_mtx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t  watchdog_cv;
 
-void
+_Noreturn void
 gts_fail(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
