@@ -99,14 +99,17 @@ struct gri_link {
 	pthread_mutex_t tx_mtx;
 	uint8_t        *pend;
 	size_t          pend_len;
-	size_t          pend_cap;
-	uint8_t        *fly;
-	size_t          fly_len;
-	size_t          fly_cap;
-	size_t          fly_off;
-	bool            in_flight;
-	bool            want_idle; /* post GRI_LINK_SENT when idle */
-	bool            tx_failed;
+	/* pend_len, for gri_link_queued without the lock: written only
+	 * under tx_mtx, wherever pend_len changes. */
+	_Atomic size_t queued;
+	size_t         pend_cap;
+	uint8_t       *fly;
+	size_t         fly_len;
+	size_t         fly_cap;
+	size_t         fly_off;
+	bool           in_flight;
+	bool           want_idle; /* post GRI_LINK_SENT when idle */
+	bool           tx_failed;
 
 	/* Owner only. */
 	bool closed;
@@ -297,13 +300,14 @@ link_tx_swap_locked(gri_link *l)
 	uint8_t *b = l->fly;
 	size_t   c = l->fly_cap;
 
-	l->fly       = l->pend;
-	l->fly_cap   = l->pend_cap;
-	l->fly_len   = l->pend_len;
-	l->fly_off   = 0;
-	l->pend      = b;
-	l->pend_cap  = c;
-	l->pend_len  = 0;
+	l->fly      = l->pend;
+	l->fly_cap  = l->pend_cap;
+	l->fly_len  = l->pend_len;
+	l->fly_off  = 0;
+	l->pend     = b;
+	l->pend_cap = c;
+	l->pend_len = 0;
+	atomic_store_explicit(&l->queued, 0, memory_order_relaxed);
 	l->in_flight = true;
 }
 
@@ -517,6 +521,7 @@ void
 gri_link_commit(gri_link *l, size_t len)
 {
 	l->pend_len += len;
+	atomic_store_explicit(&l->queued, l->pend_len, memory_order_relaxed);
 	pthread_mutex_unlock(&l->tx_mtx);
 }
 
@@ -559,12 +564,9 @@ gri_link_sent(gri_link *l, gri_link_msg *m)
 size_t
 gri_link_queued(gri_link *l)
 {
-	size_t n;
-
-	pthread_mutex_lock(&l->tx_mtx);
-	n = l->pend_len;
-	pthread_mutex_unlock(&l->tx_mtx);
-	return (n);
+	/* The writer may drain it meanwhile: to the owner (the only one that
+	 * adds) this is exact or an overestimate. */
+	return (atomic_load_explicit(&l->queued, memory_order_relaxed));
 }
 
 bool

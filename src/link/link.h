@@ -109,7 +109,9 @@ gorums_err gri_link_sent(gri_link *l, gri_link_msg *m);
 
 /*
  * gri_link_queued is the number of bytes committed but not yet handed to
- * the stream (waiting behind the write in flight): the send queue.
+ * the stream (waiting behind the write in flight): the send queue. Takes
+ * no lock; to the owner (the only one adding) it is exact or an
+ * overestimate by what the writer takes meanwhile.
  */
 size_t gri_link_queued(gri_link *l);
 
