@@ -286,15 +286,20 @@ typedef struct cluster {
 	int            n;
 } cluster;
 
+/* cluster_up starts n servers (inline_handlers: see gorums_server_opts)
+ * and a manager with a node for each. */
 static void
-cluster_up(cluster *c, int n)
+cluster_up(cluster *c, int n, bool inline_handlers)
 {
-	char url[256];
-	int  rv;
+	gorums_server_opts so;
+	char               url[256];
+	int                rv;
 
-	c->n = n;
+	gorums_server_opts_init(&so);
+	so.inline_handlers = inline_handlers;
+	c->n               = n;
 	for (int i = 0; i < n; i++) {
-		if ((rv = gorums_server_open(&c->srv[i], NULL)) != 0 ||
+		if ((rv = gorums_server_open(&c->srv[i], &so)) != 0 ||
 		    (rv = gorums_server_register(
 		         c->srv[i], M_ECHO, &gorums__bench__echo__descriptor,
 		         h_echo, NULL)) != 0 ||
@@ -327,7 +332,7 @@ cluster_down(cluster *c)
 }
 
 static result
-bench_rpc(int nservers)
+bench_rpc(int nservers, bool inline_handlers)
 {
 	cluster             c;
 	Gorums__Bench__Echo req  = GORUMS__BENCH__ECHO__INIT;
@@ -337,7 +342,7 @@ bench_rpc(int nservers)
 
 	req.payload.data = blob;
 	req.payload.len  = payload;
-	cluster_up(&c, nservers);
+	cluster_up(&c, nservers, inline_handlers);
 	for (int i = -rounds / 10; i < rounds; i++) {
 		static long       c0;
 		ProtobufCMessage *rep;
@@ -377,7 +382,7 @@ bench_multicast(int nservers, double *csw_per_op)
 
 	req.payload.data = blob;
 	req.payload.len  = payload;
-	cluster_up(&c, nservers);
+	cluster_up(&c, nservers, false);
 	atomic_store(&counted, 0);
 	long     c0 = bk_csw();
 	uint64_t t0 = gts_now_ns();
@@ -437,11 +442,19 @@ main(int argc, char **argv)
 	result raw = bench_nng();
 	printf("%-34s %9.1f %9.1f %9.1f %8.2f\n", "raw nng_stream ping-pong",
 	       raw.p50_us, raw.p99_us, raw.mean_us, raw.csw_per_op);
-	for (int n = 1; n <= 3; n += 2) {
-		result r = bench_rpc(n);
+	/* Handlers on the server's handler threads (the default), then
+	 * inline (gorums_server_opts.inline_handlers: for handlers that never
+	 * block, like this echo), the shape of the raw nng echo above, whose
+	 * server answers from its receive callback. */
+	for (int k = 0; k < 3; k++) {
+		int    n  = k == 1 ? 3 : 1;
+		bool   in = k == 2;
+		result r  = bench_rpc(n, in);
 		char   name[64];
 		snprintf(name, sizeof(name), "gorums RPC, %d server%s", n,
-		         n > 1 ? "s (round robin)" : "");
+		         n > 1    ? "s (round robin)"
+		             : in ? ", inline handlers"
+		                  : "");
 		printf("%-34s %9.1f %9.1f %9.1f %8.2f\n", name, r.p50_us,
 		       r.p99_us, r.mean_us, r.csw_per_op);
 		if (n == 1) {
