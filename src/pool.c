@@ -206,6 +206,12 @@ gri_pool_alloc(size_t size)
 	}
 	pc->head[c] = o->next;
 	pc->count[c]--;
+	/* Objects come back freed by other threads: reading o->next above
+	 * is a cache miss (perf: nearly all of this function's time). Start
+	 * the next one's now, so the next allocation finds it cached. */
+	if (pc->head[c] != NULL) {
+		__builtin_prefetch(pc->head[c], 1, 3);
+	}
 	return (o);
 }
 
