@@ -32,7 +32,7 @@ enum {
 
 typedef struct node_call_msg {
 	gri_msg      hdr;
-	gorums_call *call; /* holds a reference */
+	gorums_call *call; /* holds a reference; NULL: fire and forget */
 	size_t       len;
 	uint8_t      frame[];
 } node_call_msg;
@@ -251,7 +251,8 @@ node_grow(void **buf, size_t *cap, size_t need, size_t elem)
 	return (true);
 }
 
-/* node_queue keeps a frame (and a one-way waiter) until connected. */
+/* node_queue keeps a frame (and a one-way waiter) until connected; c is
+ * NULL for a fire-and-forget frame. */
 static gorums_err
 node_queue(gorums_node *n, node_call_msg *m, gorums_call *c)
 {
@@ -260,17 +261,50 @@ node_queue(gorums_node *n, node_call_msg *m, gorums_call *c)
 	}
 	if (!node_grow((void **) &n->backlog, &n->backlog_cap,
 	               n->backlog_len + m->len, 1) ||
-	    (c->oneway &&
+	    (c != NULL && c->oneway &&
 	     !node_grow((void **) &n->sendwait, &n->sendwait_cap,
 	                n->nsendwait + 1, sizeof(gorums_call *)))) {
 		return (GORUMS_ENOMEM);
 	}
 	memcpy(n->backlog + n->backlog_len, m->frame, m->len);
 	n->backlog_len += m->len;
-	if (c->oneway) {
+	if (c != NULL && c->oneway) {
 		n->sendwait[n->nsendwait++] = c; /* the message's reference */
 	}
 	return (GORUMS_OK);
+}
+
+static uint32_t node_next_id(gorums_node *n);
+
+/*
+ * node_on_post sends a fire-and-forget frame (gri_node_post): like a
+ * one-way call, in order with the calls, but with nobody to tell of the
+ * outcome. So where a call would fail (closed, backing off, queue full),
+ * the frame is dropped; a broken stream still breaks the node.
+ */
+static void
+node_on_post(gorums_node *n, node_call_msg *m)
+{
+	gorums_err err;
+
+	if (n->stopped) {
+		return;
+	}
+	gri_wire_set_msg_id(m->frame, node_next_id(n));
+	if (n->link == NULL && !n->dialing &&
+	    (gri_clock_ns() < n->next_dial_ns || node_dial(n) != GORUMS_OK)) {
+		return;
+	}
+	if (n->link == NULL) {
+		(void) node_queue(n, m, NULL);
+		return;
+	}
+	if (gri_link_queued(n->link) + m->len > n->opts.send_queue_max) {
+		return;
+	}
+	if ((err = gri_link_send(n->link, m->frame, m->len)) != GORUMS_OK) {
+		node_break(n, err);
+	}
 }
 
 static void
@@ -278,6 +312,11 @@ node_on_call(gorums_node *n, node_call_msg *m)
 {
 	gorums_call *c = m->call;
 	gorums_err   err;
+
+	if (c == NULL) {
+		node_on_post(n, m);
+		return;
+	}
 
 	m->call = NULL; /* its reference is ours now */
 	if (atomic_load_explicit(&c->ready, memory_order_relaxed)) {
@@ -713,6 +752,37 @@ gri_node_send_frame(gorums_node *n, gorums_call *c, const uint8_t *frame,
 	memcpy(m->frame, frame, len);
 	gri_wire_set_msg_id(m->frame, c->msg_id);
 	return (node_send(n, c, m, len, timeout_ms));
+}
+
+gorums_err
+gri_node_post(gorums_node *n, uint32_t method, const ProtobufCMessage *msg,
+              const uint8_t *frame, size_t len)
+{
+	gri_wire_hdr   h = {.kind = GRI_WIRE_ONEWAY, .method_id = method};
+	node_call_msg *m;
+	gorums_err     rv;
+
+	if (frame == NULL) {
+		size_t size = gri_wire_msg_size(0, NULL, msg);
+		if ((rv = node_call_msg_alloc(n, size, &m)) != GORUMS_OK) {
+			return (rv);
+		}
+		rv = gri_wire_encode_msg(&h, NULL, msg, n->opts.max_frame,
+		                         m->frame, size, &len);
+		if (rv != GORUMS_OK) {
+			gri_msg_free(&m->hdr);
+			return (rv);
+		}
+	} else {
+		if ((rv = node_call_msg_alloc(n, len, &m)) != GORUMS_OK) {
+			return (rv);
+		}
+		memcpy(m->frame, frame, len);
+	}
+	m->call = NULL;
+	m->len  = len;
+	gri_actor_send(&n->base, &m->hdr);
+	return (GORUMS_OK);
 }
 
 gorums_err

@@ -110,6 +110,18 @@ gorums_err gri_node_send_frame(gorums_node *n, gorums_call *c,
                                int timeout_ms);
 
 /*
+ * gri_node_post sends a one-way request to n without a call handle (fire
+ * and forget: GORUMS_NOWAIT): frame, if not NULL, is the request encoded
+ * already (a multicast encodes once; its message id is set per node),
+ * else msg is encoded as method. It is queued in order with n's calls;
+ * whatever happens to it later goes unreported (see node.c, node_on_post).
+ * Errors: GORUMS_ECLOSED, GORUMS_EMSGSIZE, GORUMS_ENOMEM.
+ */
+gorums_err gri_node_post(gorums_node *n, uint32_t method,
+                         const ProtobufCMessage *msg, const uint8_t *frame,
+                         size_t len);
+
+/*
  * gri_node_start_call encodes req as a frame of the given kind (request
  * or one-way) for method, and hands it and c to the node actor. c must
  * have its read-only fields set (node, reply_desc, cb, timer, spin). On

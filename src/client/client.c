@@ -98,13 +98,67 @@ gorums_unicast(gorums_node *n, uint32_t method, const ProtobufCMessage *msg,
 	return (gorums_multicast(&n, 1, method, msg, flags));
 }
 
+/* multicast_post sends frame (or msg) to each node, fire and forget: no
+ * handle to wait on, so none is made (gri_node_post). */
+static gorums_err
+multicast_post(gorums_node *const *nodes, size_t nnodes, uint32_t method,
+               const ProtobufCMessage *msg, const uint8_t *frame, size_t len)
+{
+	gorums_err first = GORUMS_OK;
+
+	for (size_t i = 0; i < nnodes; i++) {
+		gorums_err rv = nodes[i] == NULL
+		    ? GORUMS_EINVAL
+		    : gri_node_post(nodes[i], method, msg, frame, len);
+		if (rv != GORUMS_OK && first == GORUMS_OK) {
+			first = rv;
+		}
+	}
+	return (first);
+}
+
+/* multicast_wait sends to each node and waits until each is written. */
+static gorums_err
+multicast_wait(gorums_node *const *nodes, size_t nnodes, uint32_t method,
+               const ProtobufCMessage *msg, const uint8_t *frame, size_t len)
+{
+	gorums_err   first = GORUMS_OK;
+	gorums_call *calls[64];
+
+	/* In batches of 64 handles, so no allocation per fan-out. */
+	for (size_t base = 0; base < nnodes; base += 64) {
+		size_t k = nnodes - base < 64 ? nnodes - base : 64;
+		for (size_t i = 0; i < k; i++) {
+			gorums_err rv =
+			    oneway_start(nodes[base + i], method, msg, frame,
+			                 len, &calls[i]);
+			if (rv != GORUMS_OK) {
+				calls[i] = NULL;
+				if (first == GORUMS_OK) {
+					first = rv;
+				}
+			}
+		}
+		for (size_t i = 0; i < k; i++) {
+			if (calls[i] == NULL) {
+				continue;
+			}
+			gorums_err rv = gorums_call_wait(calls[i]);
+			if (rv != GORUMS_OK && first == GORUMS_OK) {
+				first = rv;
+			}
+			gri_call_unref(calls[i]);
+		}
+	}
+	return (first);
+}
+
 gorums_err
 gorums_multicast(gorums_node *const *nodes, size_t nnodes, uint32_t method,
                  const ProtobufCMessage *msg, int flags)
 {
 	gri_wire_hdr h     = {.kind = GRI_WIRE_ONEWAY, .method_id = method};
 	gorums_err   first = GORUMS_OK;
-	gorums_call *calls[64];
 	uint8_t     *frame = NULL;
 	size_t       size = 0, len = 0;
 
@@ -126,33 +180,9 @@ gorums_multicast(gorums_node *const *nodes, size_t nnodes, uint32_t method,
 			return (first);
 		}
 	}
-	/* In batches of 64 handles, so no allocation per fan-out. */
-	for (size_t base = 0; base < nnodes; base += 64) {
-		size_t k = nnodes - base < 64 ? nnodes - base : 64;
-		for (size_t i = 0; i < k; i++) {
-			gorums_err rv =
-			    oneway_start(nodes[base + i], method, msg, frame,
-			                 len, &calls[i]);
-			if (rv != GORUMS_OK) {
-				calls[i] = NULL;
-				if (first == GORUMS_OK) {
-					first = rv;
-				}
-			}
-		}
-		for (size_t i = 0; i < k; i++) {
-			if (calls[i] == NULL) {
-				continue;
-			}
-			if ((flags & GORUMS_NOWAIT) == 0) {
-				gorums_err rv = gorums_call_wait(calls[i]);
-				if (rv != GORUMS_OK && first == GORUMS_OK) {
-					first = rv;
-				}
-			}
-			gri_call_unref(calls[i]);
-		}
-	}
+	first = (flags & GORUMS_NOWAIT) != 0
+	    ? multicast_post(nodes, nnodes, method, msg, frame, len)
+	    : multicast_wait(nodes, nnodes, method, msg, frame, len);
 	gri_pool_free(frame, size);
 	return (first);
 }
