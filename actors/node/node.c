@@ -279,14 +279,17 @@ static uint32_t node_next_id(gorums_node *n);
 /*
  * node_on_post sends a fire-and-forget frame (gri_node_post): like a
  * one-way call, in order with the calls, but with nobody to tell of the
- * outcome. So where a call would fail (closed, backing off, queue full),
- * the frame is dropped; a broken stream still breaks the node.
+ * outcome. So where a call would fail (closed, backing off, no memory for
+ * the backlog), the frame is dropped; a broken stream still breaks the
+ * node. A frame taken by gri_node_post is not dropped for a full queue.
  */
 static void
 node_on_post(gorums_node *n, node_call_msg *m)
 {
 	gorums_err err;
 
+	atomic_fetch_sub_explicit(&n->posted, m->hdr.size,
+	                          memory_order_relaxed);
 	if (n->stopped) {
 		return;
 	}
@@ -299,9 +302,8 @@ node_on_post(gorums_node *n, node_call_msg *m)
 		(void) node_queue(n, m, NULL);
 		return;
 	}
-	if (gri_link_queued(n->link) + m->len > n->opts.send_queue_max) {
-		return;
-	}
+	/* No queue bound here: gri_node_post bounded what waits for us, so
+	 * the stream's queue stays within twice send_queue_max. */
 	if ((err = gri_link_send(n->link, m->frame, m->len)) != GORUMS_OK) {
 		node_break(n, err);
 	}
@@ -762,6 +764,13 @@ gri_node_post(gorums_node *n, uint32_t method, const ProtobufCMessage *msg,
 	node_call_msg *m;
 	gorums_err     rv;
 
+	/* Nothing pushes back on a sender that does not wait: without this
+	 * bound, a sender faster than the node actor grows its mailbox
+	 * without end (the link's queue bound applies only after it). */
+	if (atomic_load_explicit(&n->posted, memory_order_relaxed) >
+	    n->opts.send_queue_max) {
+		return (GORUMS_EAGAIN);
+	}
 	if (frame == NULL) {
 		size_t size = gri_wire_msg_size(0, NULL, msg);
 		if ((rv = node_call_msg_alloc(n, size, &m)) != GORUMS_OK) {
@@ -781,6 +790,8 @@ gri_node_post(gorums_node *n, uint32_t method, const ProtobufCMessage *msg,
 	}
 	m->call = NULL;
 	m->len  = len;
+	atomic_fetch_add_explicit(&n->posted, m->hdr.size,
+	                          memory_order_relaxed);
 	gri_actor_send(&n->base, &m->hdr);
 	return (GORUMS_OK);
 }

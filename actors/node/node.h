@@ -50,6 +50,8 @@ struct gorums_node {
 	atomic_uint_fast64_t latency_ns;
 	atomic_bool          connected;
 	atomic_size_t        npending;
+	atomic_size_t        posted; /* gri_node_post messages not yet taken,
+	                              * bytes allocated */
 	/* Set by close: new calls fail at once (a hint; the actor decides). */
 	atomic_bool closed;
 
@@ -115,7 +117,10 @@ gorums_err gri_node_send_frame(gorums_node *n, gorums_call *c,
  * already (a multicast encodes once; its message id is set per node),
  * else msg is encoded as method. It is queued in order with n's calls;
  * whatever happens to it later goes unreported (see node.c, node_on_post).
- * Errors: GORUMS_ECLOSED, GORUMS_EMSGSIZE, GORUMS_ENOMEM.
+ * Errors: GORUMS_EAGAIN once posts of send_queue_max bytes (as allocated)
+ * wait for the node actor (the only push-back such a sender gets),
+ * GORUMS_ECLOSED,
+ * GORUMS_EMSGSIZE, GORUMS_ENOMEM.
  */
 gorums_err gri_node_post(gorums_node *n, uint32_t method,
                          const ProtobufCMessage *msg, const uint8_t *frame,

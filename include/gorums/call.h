@@ -88,7 +88,10 @@ void gorums_call_free(gorums_call *c);
 /*
  * gorums_unicast sends msg to n as method, one way (no reply). By default
  * it returns once the request was written to the node's stream (or failed);
- * with GORUMS_NOWAIT once it is queued.
+ * with GORUMS_NOWAIT once it is queued: fire and forget, whatever happens
+ * to it later is not reported (a node that is down drops it). A sender
+ * faster than the node gets GORUMS_EAGAIN once send_queue_max bytes wait
+ * for the node (gorums_mgr_opts): back off and retry.
  */
 gorums_err gorums_unicast(gorums_node *n, uint32_t method,
                           const ProtobufCMessage *msg, int flags);
