@@ -128,6 +128,9 @@ multicast_wait(gorums_node *const *nodes, size_t nnodes, uint32_t method,
 	/* In batches of 64 handles, so no allocation per fan-out. */
 	for (size_t base = 0; base < nnodes; base += 64) {
 		size_t k = nnodes - base < 64 ? nnodes - base : 64;
+		/* As a blocking call does: the node actors run here and hand
+		 * the frames to their streams, no wake-ups either way. */
+		gri_sched *s = gri_call_help_begin(nodes[base]);
 		for (size_t i = 0; i < k; i++) {
 			gorums_err rv =
 			    oneway_start(nodes[base + i], method, msg, frame,
@@ -139,6 +142,12 @@ multicast_wait(gorums_node *const *nodes, size_t nnodes, uint32_t method,
 				}
 			}
 		}
+		for (size_t i = 0; s != NULL && i < k; i++) {
+			if (calls[i] != NULL) {
+				(void) gri_call_help(calls[i]);
+			}
+		}
+		gri_call_help_end(s, NULL);
 		for (size_t i = 0; i < k; i++) {
 			if (calls[i] == NULL) {
 				continue;
