@@ -57,6 +57,11 @@ gri_pool_free(void *p, size_t size)
 	free(p);
 }
 
+void
+gri_pool_thread_idle(void)
+{
+}
+
 #else /* !POOL_USE_MALLOC */
 
 static void *
@@ -134,13 +139,12 @@ pool_give_batch(pool_cache *pc, int c)
 	pthread_mutex_unlock(&pool_global[c].mtx);
 }
 
-/* pool_thread_exit hands a dying thread's cache back to the global lists. */
+/* pool_cache_return hands the thread's cache back to the global lists. */
 static void
-pool_thread_exit(void *arg)
+pool_cache_return(void)
 {
 	pool_cache *pc = &pool_tls;
 
-	(void) arg;
 	for (int c = 0; c < POOL_NCLASSES; c++) {
 		while (pc->count[c] >= POOL_BATCH) {
 			pool_give_batch(pc, c);
@@ -157,6 +161,20 @@ pool_thread_exit(void *arg)
 			pc->count[c] = 0;
 		}
 	}
+}
+
+/* pool_thread_exit: a dying thread's cache goes back. */
+static void
+pool_thread_exit(void *arg)
+{
+	(void) arg;
+	pool_cache_return();
+}
+
+void
+gri_pool_thread_idle(void)
+{
+	pool_cache_return();
 }
 
 static void

@@ -9,7 +9,8 @@
  * malloc/free, so ASan sees each object's lifetime.
  *
  * Memory is never returned to the system while the process lives; a thread
- * that exits hands its cached objects back to the global lists.
+ * that exits or goes idle hands its cached objects back to the global
+ * lists.
  */
 #ifndef GRI_POOL_H
 #define GRI_POOL_H
@@ -33,6 +34,14 @@ void *gri_pool_zalloc(size_t size);
  * thread. size must be the size asked for. p may be NULL.
  */
 void gri_pool_free(void *p, size_t size);
+
+/*
+ * gri_pool_thread_idle hands the calling thread's cached free objects back
+ * to the global lists. For a thread about to sleep (a parking worker or
+ * handler thread): what it holds would otherwise sit unused while other
+ * threads, finding the global lists empty, malloc more. Any thread.
+ */
+void gri_pool_thread_idle(void);
 
 /*
  * gri_pool_mallocs counts the calls to malloc the pools have made (refills

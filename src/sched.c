@@ -335,6 +335,7 @@ sched_park(sched_worker *w)
 {
 	gri_sched *s = w->sched;
 
+	gri_pool_thread_idle(); /* see pool.h */
 	pthread_mutex_lock(&s->park_mtx);
 	atomic_fetch_add(&s->nsleeping, 1);
 	/* Re-check after announcing ourselves (Dekker with sched_notify). */

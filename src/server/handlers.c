@@ -35,6 +35,8 @@
  * zombie waits long.
  */
 #include "src/server/handlers.h"
+
+#include "src/pool.h"
 #include "src/spin.h"
 #include "src/timer.h"
 
@@ -223,6 +225,11 @@ hpool_park(gri_hpool *p)
 	struct timespec ts;
 	bool            stay = true;
 
+	/* What this thread freed would otherwise lie idle with it (pool.h);
+	 * under mtx, but the pool's locks are leaves. */
+	if (p->wakeups == 0 && !p->stopping) {
+		gri_pool_thread_idle();
+	}
 	p->nparked++;
 	hpool_deadline(&ts, p->idle_ns);
 	while (p->wakeups == 0 && !p->stopping) {
