@@ -370,8 +370,7 @@ sched_run(sched_worker *w, gri_actor *a)
 bool
 gri_sched_help_begin(gri_sched *s)
 {
-	if (sched_self != NULL ||
-	    atomic_load_explicit(&s->stopping, memory_order_acquire)) {
+	if (sched_self != NULL) {
 		return (false);
 	}
 	memset(&sched_helper, 0, sizeof(sched_helper));
@@ -415,21 +414,6 @@ gri_sched_help_until(gri_sched *s, bool (*done)(void *), void *arg,
 		gri_spin_leave();
 	}
 	return (done(arg));
-}
-
-void
-gri_sched_help_own(gri_sched *s, int max_runs)
-{
-	sched_worker *w = sched_self;
-
-	if (w != &sched_helper || w->sched != s) {
-		return;
-	}
-	for (int i = 0; i < max_runs && w->runnext != NULL; i++) {
-		gri_actor *a = w->runnext;
-		w->runnext   = NULL;
-		sched_run(w, a);
-	}
 }
 
 void

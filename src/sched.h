@@ -95,8 +95,8 @@ void gri_sched_schedule(gri_sched *s, gri_actor *a);
  * for an actor's answer anyway (a blocking call) thus does the hand-offs
  * on its call's path itself instead of waking workers for them. A helper
  * counts as a spinning worker, so senders do not wake parked workers for
- * work it will take. Returns false (and does nothing) on a worker thread,
- * if the thread already helps, or once s is stopping.
+ * work it will take. Returns false (and does nothing) on a worker thread
+ * or if the thread already helps.
  */
 bool gri_sched_help_begin(gri_sched *s);
 
@@ -112,15 +112,6 @@ bool gri_sched_help_until(gri_sched *s, bool (*done)(void *), void *arg,
  * pool, and a parked worker is woken if work is waiting.
  */
 void gri_sched_help_end(gri_sched *s);
-
-/*
- * gri_sched_help_own runs, on a helping thread, only what this thread made
- * runnable itself (its run-next slot, and what those runs make runnable in
- * turn), at most max_runs batches; it never takes other work. For threads
- * that deliver messages (nng's callbacks): the receiver runs here at once
- * instead of waiting for a parked worker to wake up for it.
- */
-void gri_sched_help_own(gri_sched *s, int max_runs);
 
 /* gri_sched_on_worker is true if the calling thread is one of s's workers. */
 bool gri_sched_on_worker(const gri_sched *s);

@@ -832,14 +832,8 @@ conn_on_start(gri_conn *c, conn_start_msg *m)
 		nng_stream_free(stream); /* stopped before it started */
 		return;
 	}
-	/* With inline handlers a request is handled and answered where it
-	 * was received, as a hand-written nng server would (see "Inline
-	 * handlers"); otherwise the answer would wait on a handler thread and
-	 * then for a worker, and running the actor here only made it slower.
-	 */
 	rv = gri_link_alloc(&c->link, stream, &c->base, CONN_MSG_LINK, 1,
-	                    c->host->max_frame,
-	                    c->host->inline_handlers ? GRI_LINK_RUN_OWNER : 0);
+	                    c->host->max_frame);
 	if (rv != GORUMS_OK) {
 		c->link = NULL;
 		c->fail = rv;

@@ -206,7 +206,7 @@ node_on_dialed(gorums_node *n, node_dialed_msg *m)
 	}
 	n->epoch++;
 	err       = gri_link_alloc(&n->link, m->stream, &n->base, NODE_LINK,
-	                           n->epoch, n->opts.max_frame, GRI_LINK_RUN_OWNER);
+	                           n->epoch, n->opts.max_frame);
 	m->stream = NULL; /* the link owns it now, even on failure */
 	if (err != GORUMS_OK) {
 		n->link = NULL;

@@ -26,8 +26,7 @@ typedef struct gorums_call gorums_call;
 
 /*
  * gorums_call_cb is a completion callback. It runs once, on a runtime
- * thread (a worker, or nng's thread that received the reply), and must
- * not block (hand the work to another thread if needed);
+ * thread, and must not block (hand the work to another thread if needed);
  * it may read the call's result but not wait on or free the call. The call
  * counts as done (gorums_call_wait and gorums_call_free return) only after
  * the callback has returned, so its argument may be freed after those.

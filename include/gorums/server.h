@@ -41,8 +41,7 @@ typedef struct gorums_server_opts {
 	 * server's handler threads: one thread hand-off less per request
 	 * (measured: about 1.2x the async quorum calls per second). Only for
 	 * handlers that never block: a blocking handler then stalls its
-	 * connection's reading and an actor thread (which may be one of
-	 * nng's few I/O callback threads). gorums_ctx_release still
+	 * connection's reading and an actor thread. gorums_ctx_release still
 	 * passes the order on, to a handler thread. Default false.
 	 */
 	bool inline_handlers;

@@ -28,22 +28,6 @@
  * finish, which cancelling would lose: they always use the callback aio.
  * Receiving stays on the callback aio: reading on inline the same way was
  * measured slower (it splits what one read would have taken in at once).
- *
- * Running the owner here (GRI_LINK_RUN_OWNER). A received frame reaches
- * nng's task thread, and its message would then wait for a parked worker
- * to wake up (another ~10-20 us, the same again for each actor it passes
- * on to). With the flag, the receive callback helps the owner's pool
- * (gri_sched_help_own): the owner, and what its run makes runnable (a
- * node's quorum call), run on this thread at once, inline writes included.
- * Only what the callback delivered runs here, in a bounded number of batches,
- * never other work. The owner may free the link from such a run, or from
- * another callback's run; waiting in gri_link_free for this callback to return
- * would then deadlock. rx_help settles it: while the callback runs actors
- * it is HELPING, and a free that finds it so marks it ORPHANED, closes the
- * stream and returns; the callback frees the link when its runs are done
- * (its own aio through nng's reaper). A free that finds it QUIET makes it
- * FREEING first, so the callback will not start running actors that it
- * would have to wait for.
  */
 #include "src/link/link.h"
 
@@ -53,20 +37,10 @@
 #include <string.h>
 
 #include "src/errors_nng.h"
-#include "src/sched.h"
 #include "src/wire/wire.h"
 
-#define LINK_RX_MIN    65536 /* receive buffer, grown for larger frames */
-#define LINK_TX_MIN    16384 /* write buffers, grown as frames need */
-#define LINK_HELP_RUNS 16    /* actor batches a receive callback may run */
-
-/* rx_help states: see "Running the owner here". */
-enum {
-	LINK_RX_QUIET,    /* not running actors */
-	LINK_RX_HELPING,  /* the receive callback runs actors */
-	LINK_RX_ORPHANED, /* freed meanwhile: the callback frees the link */
-	LINK_RX_FREEING,  /* gri_link_free waits for the callback */
-};
+#define LINK_RX_MIN 65536 /* receive buffer, grown for larger frames */
+#define LINK_TX_MIN 16384 /* write buffers, grown as frames need */
 
 struct gri_link {
 	/* Set at alloc, read-only after. */
@@ -78,9 +52,6 @@ struct gri_link {
 	nng_aio    *rx_aio;
 	nng_aio    *tx_aio;
 	bool        inline_tx; /* tcp or ipc: see "Inline writes" */
-	bool        run_owner; /* GRI_LINK_RUN_OWNER */
-
-	_Atomic int rx_help; /* LINK_RX_*: receive callback vs free */
 
 	/* Receive callback only. */
 	uint8_t *rx_buf;
@@ -228,56 +199,23 @@ link_rx_consume(gri_link *l)
 	return (GORUMS_OK);
 }
 
-static void link_destroy(gri_link *l, bool in_rx_cb);
-
-/*
- * link_rx_help runs, on the receive callback's thread, the actors its
- * frames made runnable. False if the link was freed meanwhile (ORPHANED):
- * the caller then frees it.
- */
-static bool
-link_rx_help(gri_link *l, gri_sched *s)
-{
-	int st = LINK_RX_QUIET;
-
-	if (!atomic_compare_exchange_strong(&l->rx_help, &st,
-	                                    LINK_RX_HELPING)) {
-		return (true); /* FREEING: a free waits for us, run nothing */
-	}
-	gri_sched_help_own(s, LINK_HELP_RUNS);
-	st = LINK_RX_HELPING;
-	return (
-	    atomic_compare_exchange_strong(&l->rx_help, &st, LINK_RX_QUIET));
-}
-
 static void
 link_rx_cb(void *arg)
 {
 	gri_link  *l  = arg;
-	gri_sched *s  = l->owner->sched;
 	int        rv = nng_aio_result(l->rx_aio);
 	gorums_err err;
-	bool       helping, orphaned;
 
 	if (rv != 0) {
 		link_post_error(l, gri_err_from_nng(rv));
 		return;
 	}
 	l->rx_len += nng_aio_count(l->rx_aio);
-	/* Frames posted while helping wait in this thread's run-next slot. */
-	helping = l->run_owner && gri_sched_help_begin(s);
 	if ((err = link_rx_consume(l)) != GORUMS_OK) {
 		link_post_error(l, err);
+		return;
 	}
-	orphaned = helping && !link_rx_help(l, s);
-	if (helping) {
-		gri_sched_help_end(s);
-	}
-	if (orphaned) {
-		link_destroy(l, true);
-	} else if (err == GORUMS_OK) {
-		link_rx_start(l);
-	}
+	link_rx_start(l);
 }
 
 static void
@@ -429,8 +367,7 @@ link_stream_inline(nng_stream *s)
 
 gorums_err
 gri_link_alloc(gri_link **lp, nng_stream *stream, gri_actor *owner,
-               uint32_t base_id, uint64_t epoch, size_t max_frame,
-               unsigned flags)
+               uint32_t base_id, uint64_t epoch, size_t max_frame)
 {
 	gri_link     *l;
 	gri_link_msg *em;
@@ -442,7 +379,6 @@ gri_link_alloc(gri_link **lp, nng_stream *stream, gri_actor *owner,
 	}
 	l->stream    = stream;
 	l->owner     = owner;
-	l->run_owner = (flags & GRI_LINK_RUN_OWNER) != 0;
 	l->base_id   = base_id;
 	l->epoch     = epoch;
 	l->max_frame = max_frame;
@@ -603,23 +539,16 @@ gri_link_close(gri_link *l)
 	}
 }
 
-/*
- * link_destroy frees l. in_rx_cb: called by l's own receive callback,
- * which cannot wait for itself; nng's reaper frees its aio once it
- * returned.
- */
-static void
-link_destroy(gri_link *l, bool in_rx_cb)
+void
+gri_link_free(gri_link *l)
 {
-	gri_link_close(l);
-	if (in_rx_cb) {
-		nng_aio_reap(l->rx_aio);
-	} else {
-		nng_aio_stop(l->rx_aio);
-		nng_aio_free(l->rx_aio);
+	if (l == NULL) {
+		return;
 	}
-	/* The send callback runs no actors: waiting for it is safe. */
+	gri_link_close(l);
+	nng_aio_stop(l->rx_aio);
 	nng_aio_stop(l->tx_aio);
+	nng_aio_free(l->rx_aio);
 	nng_aio_free(l->tx_aio);
 	nng_aio_free(l->tx_io);
 	nng_stream_free(l->stream);
@@ -635,30 +564,4 @@ link_destroy(gri_link *l, bool in_rx_cb)
 	pthread_mutex_destroy(&l->tx_mtx);
 	gri_actor_unref(l->owner);
 	free(l);
-}
-
-void
-gri_link_free(gri_link *l)
-{
-	if (l == NULL) {
-		return;
-	}
-	/* Closed before the hand-over below: once ORPHANED, the callback
-	 * may free l at any moment. */
-	gri_link_close(l);
-	for (;;) {
-		int st = LINK_RX_QUIET;
-		if (atomic_compare_exchange_strong(&l->rx_help, &st,
-		                                   LINK_RX_FREEING)) {
-			break;
-		}
-		if (st == LINK_RX_HELPING &&
-		    atomic_compare_exchange_strong(&l->rx_help, &st,
-		                                   LINK_RX_ORPHANED)) {
-			/* The receive callback is running actors (perhaps
-			 * this one): it frees the link when they return. */
-			return;
-		}
-	}
-	link_destroy(l, false);
 }

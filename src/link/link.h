@@ -56,25 +56,12 @@ typedef struct gri_link_msg {
 typedef struct gri_link gri_link;
 
 /*
- * GRI_LINK_RUN_OWNER (a gri_link_alloc flag): the receive callback runs
- * the owner, and what the owner's run makes runnable, on nng's thread
- * instead of leaving them to a worker (see link.c, "Running the owner
- * here"). Clients set it: a reply then completes its call without a worker
- * waking up. Servers do not: measured, a connection actor run there made
- * an RPC slower (transport_bench p50 110-126 us against 72-78 us), the
- * handler's answer then waiting for a wake-up of its own.
- */
-#define GRI_LINK_RUN_OWNER 0x1u
-
-/*
  * gri_link_alloc takes ownership of stream (also on failure, when it is
  * closed and freed), holds a reference to owner while it lives, and starts
- * reading. Events are posted with ids base_id + GRI_LINK_*. flags: 0 or
- * GRI_LINK_RUN_OWNER.
+ * reading. Events are posted with ids base_id + GRI_LINK_*.
  */
 gorums_err gri_link_alloc(gri_link **lp, nng_stream *stream, gri_actor *owner,
-                          uint32_t base_id, uint64_t epoch, size_t max_frame,
-                          unsigned flags);
+                          uint32_t base_id, uint64_t epoch, size_t max_frame);
 
 /* gri_link_epoch returns the epoch given at alloc. */
 uint64_t gri_link_epoch(const gri_link *l);
@@ -134,10 +121,9 @@ void gri_link_close(gri_link *l);
 
 /*
  * gri_link_free closes the link, waits for its nng callbacks to return
- * and frees it, dropping the reference to the owner. From the owner's
- * behaviour (also when that runs on the link's receive callback, which
- * then finishes the free itself once it returns: see link.c) or any thread
- * but an nng callback.
+ * (they only enqueue, so this is short) and frees it, dropping the
+ * reference to the owner. From the owner's behaviour or any thread but an
+ * nng callback.
  */
 void gri_link_free(gri_link *l);
 

@@ -73,15 +73,7 @@ raw_io(nng_stream *s, void *buf, size_t len, bool send)
 	nng_aio_free(aio);
 }
 
-/* Frames with these message ids make the owner free its link. */
-#define ID_FREE_NOW  0xf1ee /* free it in the behaviour */
-#define ID_HOLD_FREE 0xb10c /* wait until the test thread freed it */
-
-/*
- * The owner: echoes every frame back, counts events. On ID_FREE_NOW it
- * frees the link itself; on ID_HOLD_FREE it lets the test thread free the
- * link while it waits, so that the free happens while the behaviour runs.
- */
+/* The owner: echoes every frame back, counts events. */
 typedef struct echo_owner {
 	gri_actor  base;
 	gri_link  *link;   /* owner only after setup */
@@ -89,25 +81,7 @@ typedef struct echo_owner {
 	int        error;  /* owner only; read after the latch */
 	gts_latch *errored;
 	gts_latch *stopped;
-	gts_latch  holding;   /* ID_HOLD_FREE: the behaviour runs */
-	gts_latch  released;  /* ID_HOLD_FREE: the test freed the link */
-	gts_latch  freed;     /* the behaviour is done with the link */
-	bool       on_worker; /* where the freeing behaviour ran */
 } echo_owner;
-
-static void
-echo_free_frame(echo_owner *o, uint32_t id)
-{
-	o->on_worker = gri_sched_on_worker(o->base.sched);
-	if (id == ID_FREE_NOW) {
-		gri_link_free(o->link);
-	} else {
-		gts_latch_count_down(&o->holding);
-		GTS_ASSERT(gts_latch_wait(&o->released, WAIT_MS));
-	}
-	o->link = NULL;
-	gts_latch_count_down(&o->freed);
-}
 
 static void
 echo_dispatch(gri_actor *self, gri_msg *m)
@@ -117,24 +91,12 @@ echo_dispatch(gri_actor *self, gri_msg *m)
 
 	GTS_EQ(lm->epoch, 7);
 	switch (m->id - BASE_ID) {
-	case GRI_LINK_FRAME: {
-		gri_wire_frame fr;
-		GTS_PASS(gri_wire_decode(lm->data, lm->len, (size_t) -1, &fr));
-		if (fr.hdr.msg_id == ID_FREE_NOW ||
-		    fr.hdr.msg_id == ID_HOLD_FREE) {
-			echo_free_frame(o, fr.hdr.msg_id);
-			break;
-		}
+	case GRI_LINK_FRAME:
 		o->frames++;
-		if (o->link != NULL) {
-			GTS_PASS(gri_link_send(o->link, lm->data, lm->len));
-		}
+		GTS_PASS(gri_link_send(o->link, lm->data, lm->len));
 		break;
-	}
 	case GRI_LINK_SENT:
-		if (o->link != NULL) {
-			(void) gri_link_sent(o->link, lm);
-		}
+		(void) gri_link_sent(o->link, lm);
 		break;
 	case GRI_LINK_ERROR:
 		o->error = lm->err;
@@ -191,12 +153,9 @@ fixture_up(fixture *f, size_t max_frame)
 	f->owner->errored = &f->errored;
 	gts_latch_init(&f->stopped, 1);
 	f->owner->stopped = &f->stopped;
-	gts_latch_init(&f->owner->holding, 1);
-	gts_latch_init(&f->owner->released, 1);
-	gts_latch_init(&f->owner->freed, 1);
 	stream_pair(&mine, &f->peer);
-	GTS_PASS(gri_link_alloc(&f->owner->link, mine, a, BASE_ID, 7,
-	                        max_frame, GRI_LINK_RUN_OWNER));
+	GTS_PASS(
+	    gri_link_alloc(&f->owner->link, mine, a, BASE_ID, 7, max_frame));
 }
 
 static void
@@ -206,9 +165,6 @@ fixture_down(fixture *f)
 	 * stopping (freeing the link) before the pool goes. */
 	GTS_PASS(gri_actor_stop(&f->owner->base));
 	GTS_ASSERT(gts_latch_wait(&f->stopped, WAIT_MS));
-	gts_latch_fini(&f->owner->holding);
-	gts_latch_fini(&f->owner->released);
-	gts_latch_fini(&f->owner->freed);
 	gri_actor_unref(&f->owner->base);
 	gri_sched_free(f->sched);
 	nng_stream_close(f->peer);
@@ -325,84 +281,11 @@ test_link_peer_close_fails(void)
 	fixture_down(&f);
 }
 
-/* peer_sees_close reads from the raw peer until the stream ends. */
-static void
-peer_sees_close(fixture *f)
-{
-	uint8_t  buf[256];
-	nng_aio *aio;
-	int      rv;
-
-	GTS_EQ(nng_aio_alloc(&aio, NULL, NULL), 0);
-	nng_aio_set_timeout(aio, WAIT_MS);
-	do {
-		nng_iov iov = {.iov_buf = buf, .iov_len = sizeof(buf)};
-		nng_aio_set_iov(aio, 1, &iov);
-		nng_stream_recv(f->peer, aio);
-		nng_aio_wait(aio);
-	} while ((rv = nng_aio_result(aio)) == 0);
-	GTS_ASSERT(rv != NNG_ETIMEDOUT);
-	nng_aio_free(aio);
-}
-
-/*
- * The receive callback runs the owner itself (no worker wakes for it); an
- * owner that frees the link there must neither deadlock (the free cannot
- * wait for the callback it runs on) nor leak: the callback frees the link
- * once the behaviour returned. Frames before the freeing one are echoed.
- */
-static void
-test_link_freed_on_its_callback(void)
-{
-	fixture f;
-	uint8_t out[512], in[512];
-	size_t  len;
-
-	fixture_up(&f, GRI_WIRE_MAX_FRAME_DEFAULT);
-	len = make_frame(out, sizeof(out), 1, 10);
-	echo_check(&f, out, in, len);
-	len = make_frame(out, sizeof(out), ID_FREE_NOW, 0);
-	raw_io(f.peer, out, len, true);
-	GTS_ASSERT(gts_latch_wait(&f.owner->freed, WAIT_MS));
-	GTS_ASSERT(!f.owner->on_worker); /* it ran on nng's callback */
-	peer_sees_close(&f);
-	GTS_EQ(f.owner->frames, 1);
-	fixture_down(&f); /* ASan: nothing of the link may leak */
-}
-
-/*
- * Another thread frees the link while the receive callback runs the
- * owner's behaviour: the free must return at once (waiting would wait for
- * that behaviour), and the callback frees the link afterwards.
- */
-static void
-test_link_freed_while_callback_runs(void)
-{
-	fixture   f;
-	uint8_t   out[512];
-	size_t    len;
-	gri_link *l;
-
-	fixture_up(&f, GRI_WIRE_MAX_FRAME_DEFAULT);
-	l   = f.owner->link;
-	len = make_frame(out, sizeof(out), ID_HOLD_FREE, 0);
-	raw_io(f.peer, out, len, true);
-	GTS_ASSERT(gts_latch_wait(&f.owner->holding, WAIT_MS));
-	gri_link_free(l); /* returns while the behaviour still runs */
-	gts_latch_count_down(&f.owner->released);
-	GTS_ASSERT(gts_latch_wait(&f.owner->freed, WAIT_MS));
-	GTS_ASSERT(!f.owner->on_worker);
-	peer_sees_close(&f);
-	fixture_down(&f);
-}
-
 gts_test TEST_LIST[] = {
     {"link echo many", test_link_echo_many},
     {"link large frame", test_link_large_frame},
     {"link echo past socket buffers", test_link_echo_past_socket_buffers},
     {"link oversize fails", test_link_oversize_fails},
     {"link peer close fails", test_link_peer_close_fails},
-    {"link freed on its callback", test_link_freed_on_its_callback},
-    {"link freed while callback runs", test_link_freed_while_callback_runs},
     {NULL, NULL},
 };
