@@ -280,6 +280,16 @@ fixture_finish(fixture *f)
 	gts_latch_fini(&f->fh.closed_latch);
 }
 
+/* fixture_stop stops the connection at once, sees the client's end close,
+ * and finishes the fixture. */
+static void
+fixture_stop(fixture *f)
+{
+	gri_conn_stop(f->conn, true);
+	GTS_ASSERT(tc_closed(&f->client, WAIT_MS));
+	fixture_finish(f);
+}
+
 /* call sends a two-way request: almost every send here is one. */
 static void
 call(tc_client *c, uint32_t id, uint32_t method, const char *text,
@@ -288,17 +298,26 @@ call(tc_client *c, uint32_t id, uint32_t method, const char *text,
 	GTS_PASS(tc_send_echo(c, GRI_WIRE_REQUEST, id, method, text, value));
 }
 
-/* wait_queued waits, polling, until n requests are queued on the
- * connection (the count has no event to wait on). */
+typedef struct queued_arg {
+	gri_conn *c;
+	size_t    n;
+} queued_arg;
+
+static bool
+queued_done(void *arg)
+{
+	queued_arg *q = arg;
+
+	return (gri_conn_nqueued(q->c) == q->n);
+}
+
+/* wait_queued waits until n requests are queued on the connection. */
 static void
 wait_queued(gri_conn *c, size_t n)
 {
-	uint64_t end = gts_now_ns() + (uint64_t) WAIT_MS * 1000000u;
+	queued_arg q = {c, n};
 
-	while (gri_conn_nqueued(c) != n) {
-		GTS_ASSERT(gts_now_ns() < end);
-		tc_sleep_ms(1);
-	}
+	GTS_ASSERT(gts_poll(queued_done, &q, WAIT_MS));
 }
 
 /* trace_start prepares M_TRACE for n requests. */
@@ -427,9 +446,7 @@ test_pool_refuses(void)
 	call(&f.client, 2, M_ECHO, "y", 2);
 	expect_frame(&f.client, GRI_WIRE_ERROR, 1, GORUMS_ESTOPPED);
 	expect_frame(&f.client, GRI_WIRE_ERROR, 2, GORUMS_ESTOPPED);
-	gri_conn_stop(f.conn, true);
-	GTS_ASSERT(tc_closed(&f.client, WAIT_MS));
-	fixture_finish(&f);
+	fixture_stop(&f);
 }
 
 static void
@@ -469,9 +486,7 @@ test_answer_before_return(void)
 	expect_frame(&f.client, GRI_WIRE_REPLY, 1, 0);
 	call(&f.client, 2, M_ECHO, "x", 2);
 	expect_frame(&f.client, GRI_WIRE_REPLY, 2, 0);
-	gri_conn_stop(f.conn, true);
-	GTS_ASSERT(tc_closed(&f.client, WAIT_MS));
-	fixture_finish(&f);
+	fixture_stop(&f);
 	gts_latch_fini(&ready);
 }
 
@@ -512,9 +527,7 @@ test_backlog_one_thread(void)
 	printf("     %d queued one-way requests: %ld voluntary switches\n",
 	       NBACKLOG, trace_csw[1] - trace_csw[0]);
 	GTS_ASSERT(trace_csw[1] - trace_csw[0] <= NBACKLOG / 100);
-	gri_conn_stop(f.conn, true);
-	GTS_ASSERT(tc_closed(&f.client, WAIT_MS));
-	fixture_finish(&f);
+	fixture_stop(&f);
 	free(trace_thread);
 	gts_latch_fini(&started);
 	gts_latch_fini(&go);
@@ -550,9 +563,7 @@ test_stream_of_oneways(void)
 	}
 	printf("     %d one-way requests: %.1f%% on one thread\n", NBACKLOG,
 	       100.0 * (double) best / NBACKLOG);
-	gri_conn_stop(f.conn, true);
-	GTS_ASSERT(tc_closed(&f.client, WAIT_MS));
-	fixture_finish(&f);
+	fixture_stop(&f);
 	free(trace_thread);
 	gts_latch_fini(&done);
 }
@@ -591,9 +602,7 @@ test_release_passes_gate(void)
 	GTS_ASSERT(trace_ok);
 	GTS_EQ(trace_n, 100);
 	GTS_EQ(trace_same_thread(block_thread), 0);
-	gri_conn_stop(f.conn, true);
-	GTS_ASSERT(tc_closed(&f.client, WAIT_MS));
-	fixture_finish(&f);
+	fixture_stop(&f);
 	free(trace_thread);
 	gts_latch_fini(&started);
 	gts_latch_fini(&done);
@@ -629,9 +638,7 @@ test_backlog_errors_in_turn(void)
 	expect_frame(&f.client, GRI_WIRE_REPLY, 3, 0);
 	expect_frame(&f.client, GRI_WIRE_ERROR, 4, GORUMS_EDECODE);
 	expect_frame(&f.client, GRI_WIRE_REPLY, 6, 0);
-	gri_conn_stop(f.conn, true);
-	GTS_ASSERT(tc_closed(&f.client, WAIT_MS));
-	fixture_finish(&f);
+	fixture_stop(&f);
 	gts_latch_fini(&started);
 	gts_latch_fini(&go);
 }

@@ -273,17 +273,26 @@ expect_silence(tc_client *c, int ms)
 	GTS_FAIL(tc_recv(c, &f, ms), GORUMS_ETIMEDOUT);
 }
 
-/* wait_nconns waits, polling, for the server to count n connections: the
- * count has no event to wait on. */
+typedef struct nconns_arg {
+	gorums_server *s;
+	size_t         n;
+} nconns_arg;
+
+static bool
+nconns_done(void *arg)
+{
+	nconns_arg *a = arg;
+
+	return (gorums_server_nconns(a->s) == a->n);
+}
+
+/* wait_nconns waits for the server to count n connections. */
 static void
 wait_nconns(gorums_server *s, size_t n)
 {
-	uint64_t end = gts_now_ns() + (uint64_t) WAIT_MS * 1000000u;
+	nconns_arg a = {s, n};
 
-	while (gorums_server_nconns(s) != n) {
-		GTS_ASSERT(gts_now_ns() < end);
-		tc_sleep_ms(1);
-	}
+	GTS_ASSERT(gts_poll(nconns_done, &a, WAIT_MS));
 }
 
 static double

@@ -430,6 +430,45 @@ hold_cb(gorums_call *c, void *arg)
 	GTS_ASSERT(gts_latch_wait(&h->release, WAIT_MS));
 }
 
+/* post_done: one fire-and-forget post, until it is not refused. */
+typedef struct post_arg {
+	gorums_node        *n;
+	Gorums__Test__Echo *req;
+	gorums_err          rv;
+} post_arg;
+
+static bool
+post_done(void *arg)
+{
+	post_arg *p = arg;
+
+	p->rv = gorums_unicast(p->n, M_RECORD, &p->req->base, GORUMS_NOWAIT);
+	return (p->rv != GORUMS_EAGAIN);
+}
+
+/* seen_done: the server recorded 1..n (its positive values), in order. */
+typedef struct seen_arg {
+	test_server *ts;
+	int64_t      n;
+} seen_arg;
+
+static bool
+seen_done(void *arg)
+{
+	seen_arg *a    = arg;
+	int64_t   next = 1;
+
+	pthread_mutex_lock(&a->ts->mtx);
+	for (int i = 0; i < a->ts->nseen; i++) {
+		if (a->ts->seen[i] > 0) {
+			GTS_EQ(a->ts->seen[i], next); /* in order */
+			next++;
+		}
+	}
+	pthread_mutex_unlock(&a->ts->mtx);
+	return (next == a->n + 1);
+}
+
 static void
 test_transport_nowait_bounded(void)
 {
@@ -481,35 +520,16 @@ test_transport_nowait_bounded(void)
 	gorums_call_free(c);
 
 	/* Sending works again once the node actor has taken what waited
-	 * (it runs on after the callback returned: poll, with a deadline). */
-	uint64_t deadline = gts_now_ns() + (uint64_t) WAIT_MS * 1000000u;
-	req.value         = sent + 1;
-	while ((rv = gorums_unicast(n, M_RECORD, &req.base, GORUMS_NOWAIT)) ==
-	           GORUMS_EAGAIN &&
-	       gts_now_ns() < deadline) {
-		nanosleep(&(struct timespec) {.tv_nsec = 1000000}, NULL);
-	}
-	GTS_PASS(rv);
+	 * (it runs on after the callback returned). */
+	post_arg pa = {n, &req, GORUMS_EAGAIN};
+	req.value   = sent + 1;
+	GTS_ASSERT(gts_poll(post_done, &pa, WAIT_MS));
+	GTS_PASS(pa.rv);
 	/* Taken ones are delivered, in order. Wait until the server has them
 	 * all (a call now could still find the stream's queue over
 	 * send_queue_max and get EAGAIN). */
-	int64_t next;
-	for (;;) {
-		pthread_mutex_lock(&ts.mtx);
-		next = 1;
-		for (i = 0; i < ts.nseen; i++) {
-			if (ts.seen[i] > 0) {
-				GTS_EQ(ts.seen[i], next); /* in order */
-				next++;
-			}
-		}
-		pthread_mutex_unlock(&ts.mtx);
-		if (next == sent + 2 || gts_now_ns() > deadline) {
-			break;
-		}
-		nanosleep(&(struct timespec) {.tv_nsec = 1000000}, NULL);
-	}
-	GTS_EQ(next, sent + 2);
+	seen_arg sa = {&ts, sent + 1};
+	GTS_ASSERT(gts_poll(seen_done, &sa, WAIT_MS));
 	echo_rpc(n, -1, WAIT_MS, GORUMS_OK);
 	GTS_EQ(gorums_mgr_pending(m), 0);
 	gorums_mgr_close(m);

@@ -69,3 +69,18 @@ gts_latch_wait(gts_latch *l, int timeout_ms)
 	pthread_mutex_unlock(&l->mtx);
 	return (done);
 }
+
+bool
+gts_poll(bool (*done)(void *arg), void *arg, int timeout_ms)
+{
+	uint64_t end = gts_now_ns() + (uint64_t) timeout_ms * 1000000u;
+	const struct timespec ms = {.tv_sec = 0, .tv_nsec = 1000000};
+
+	while (!done(arg)) {
+		if (gts_now_ns() > end) {
+			return (done(arg));
+		}
+		nanosleep(&ms, NULL);
+	}
+	return (true);
+}

@@ -36,4 +36,11 @@ void gts_latch_count_down(gts_latch *l);
 /* gts_latch_wait returns true once the count is zero, false at timeout. */
 bool gts_latch_wait(gts_latch *l, int timeout_ms);
 
+/*
+ * gts_poll calls done(arg) every millisecond until it returns true (then
+ * true) or timeout_ms passed (then false). For conditions that have no
+ * event to wait on (a count kept by the code under test).
+ */
+bool gts_poll(bool (*done)(void *arg), void *arg, int timeout_ms);
+
 #endif /* GTS_LATCH_H */
