@@ -139,9 +139,8 @@ pool_give_batch(pool_cache *pc, int c)
 	pthread_mutex_unlock(&pool_global[c].mtx);
 }
 
-/* pool_cache_return hands the thread's cache back to the global lists. */
-static void
-pool_cache_return(void)
+void
+gri_pool_thread_idle(void)
 {
 	pool_cache *pc = &pool_tls;
 
@@ -168,13 +167,7 @@ static void
 pool_thread_exit(void *arg)
 {
 	(void) arg;
-	pool_cache_return();
-}
-
-void
-gri_pool_thread_idle(void)
-{
-	pool_cache_return();
+	gri_pool_thread_idle();
 }
 
 static void

@@ -679,12 +679,11 @@ gri_node_prepare_call(gorums_node *n, gorums_call *c, int kind)
 }
 
 /*
- * node_send arms c's deadline and hands the message m (a frame of len
- * bytes for c) to the node actor; on error m is freed.
+ * node_send arms c's deadline and hands the message m (c's frame) to the
+ * node actor; on error m is freed.
  */
 static gorums_err
-node_send(gorums_node *n, gorums_call *c, node_call_msg *m, size_t len,
-          int timeout_ms)
+node_send(gorums_node *n, gorums_call *c, node_call_msg *m, int timeout_ms)
 {
 	gorums_err rv;
 
@@ -695,27 +694,49 @@ node_send(gorums_node *n, gorums_call *c, node_call_msg *m, size_t len,
 	}
 	gri_call_ref(c); /* the message's */
 	m->call     = c;
-	m->len      = len;
 	m->hdr.drop = node_call_drop;
 	gri_actor_send(&n->base, &m->hdr);
 	return (GORUMS_OK);
 }
 
 /*
- * node_call_msg_alloc gets a NODE_CALL message with room for a frame of
- * size bytes, after checking that n takes calls and frames that large.
+ * node_frame_msg makes the NODE_CALL message for one frame, after checking
+ * that n takes calls and frames that large: frame, if not NULL, is a
+ * request encoded once for several nodes, copied under h's message id;
+ * else msg is encoded with header h. The message's call is NULL.
  */
 static gorums_err
-node_call_msg_alloc(gorums_node *n, size_t size, node_call_msg **mp)
+node_frame_msg(gorums_node *n, const gri_wire_hdr *h,
+               const ProtobufCMessage *msg, const uint8_t *frame, size_t len,
+               node_call_msg **mp)
 {
+	size_t size = frame != NULL ? len : gri_wire_msg_size(0, NULL, msg);
+	node_call_msg *m;
+	gorums_err     rv;
+
 	if (atomic_load_explicit(&n->closed, memory_order_relaxed)) {
 		return (GORUMS_ECLOSED);
 	}
 	if (size > n->opts.max_frame) {
 		return (GORUMS_EMSGSIZE);
 	}
-	*mp = (node_call_msg *) gri_msg_alloc(sizeof(**mp) + size, NODE_CALL);
-	return (*mp != NULL ? GORUMS_OK : GORUMS_ENOMEM);
+	m = (node_call_msg *) gri_msg_alloc(sizeof(*m) + size, NODE_CALL);
+	if (m == NULL) {
+		return (GORUMS_ENOMEM);
+	}
+	if (frame != NULL) {
+		memcpy(m->frame, frame, len);
+		gri_wire_set_msg_id(m->frame, h->msg_id);
+	} else if ((rv = gri_wire_encode_msg(h, NULL, msg, n->opts.max_frame,
+	                                     m->frame, size, &len)) !=
+	           GORUMS_OK) {
+		gri_msg_free(&m->hdr);
+		return (rv);
+	}
+	m->call = NULL;
+	m->len  = len;
+	*mp     = m;
+	return (GORUMS_OK);
 }
 
 gorums_err
@@ -727,39 +748,33 @@ gri_node_send_call(gorums_node *n, gorums_call *c, uint32_t method,
 	                    .msg_id    = c->msg_id,
 	                    .method_id = method};
 	node_call_msg *m;
-	size_t         size = gri_wire_msg_size(0, NULL, req), len;
 	gorums_err     rv;
 
-	if ((rv = node_call_msg_alloc(n, size, &m)) != GORUMS_OK) {
+	if ((rv = node_frame_msg(n, &h, req, NULL, 0, &m)) != GORUMS_OK) {
 		return (rv);
 	}
-	if ((rv = gri_wire_encode_msg(&h, NULL, req, n->opts.max_frame,
-	                              m->frame, size, &len)) != GORUMS_OK) {
-		gri_msg_free(&m->hdr);
-		return (rv);
-	}
-	return (node_send(n, c, m, len, timeout_ms));
+	return (node_send(n, c, m, timeout_ms));
 }
 
 gorums_err
 gri_node_send_frame(gorums_node *n, gorums_call *c, const uint8_t *frame,
                     size_t len, int timeout_ms)
 {
+	gri_wire_hdr   h = {.msg_id = c->msg_id};
 	node_call_msg *m;
 	gorums_err     rv;
 
-	if ((rv = node_call_msg_alloc(n, len, &m)) != GORUMS_OK) {
+	if ((rv = node_frame_msg(n, &h, NULL, frame, len, &m)) != GORUMS_OK) {
 		return (rv);
 	}
-	memcpy(m->frame, frame, len);
-	gri_wire_set_msg_id(m->frame, c->msg_id);
-	return (node_send(n, c, m, len, timeout_ms));
+	return (node_send(n, c, m, timeout_ms));
 }
 
 gorums_err
 gri_node_post(gorums_node *n, uint32_t method, const ProtobufCMessage *msg,
               const uint8_t *frame, size_t len)
 {
+	/* Message id 0 for now: the node actor sets one (node_on_post). */
 	gri_wire_hdr   h = {.kind = GRI_WIRE_ONEWAY, .method_id = method};
 	node_call_msg *m;
 	gorums_err     rv;
@@ -771,25 +786,9 @@ gri_node_post(gorums_node *n, uint32_t method, const ProtobufCMessage *msg,
 	    n->opts.send_queue_max) {
 		return (GORUMS_EAGAIN);
 	}
-	if (frame == NULL) {
-		size_t size = gri_wire_msg_size(0, NULL, msg);
-		if ((rv = node_call_msg_alloc(n, size, &m)) != GORUMS_OK) {
-			return (rv);
-		}
-		rv = gri_wire_encode_msg(&h, NULL, msg, n->opts.max_frame,
-		                         m->frame, size, &len);
-		if (rv != GORUMS_OK) {
-			gri_msg_free(&m->hdr);
-			return (rv);
-		}
-	} else {
-		if ((rv = node_call_msg_alloc(n, len, &m)) != GORUMS_OK) {
-			return (rv);
-		}
-		memcpy(m->frame, frame, len);
+	if ((rv = node_frame_msg(n, &h, msg, frame, len, &m)) != GORUMS_OK) {
+		return (rv);
 	}
-	m->call = NULL;
-	m->len  = len;
 	atomic_fetch_add_explicit(&n->posted, m->hdr.size,
 	                          memory_order_relaxed);
 	gri_actor_send(&n->base, &m->hdr);

@@ -259,10 +259,11 @@ gri_call_help(gorums_call *c)
  * Callers that help a pool at once, at most. One helping caller takes the
  * hand-offs of a lone call (the common case at low load); with many
  * callers, more helpers only contend for the same queues and steal each
- * other's work, while the pool and nng's receiving threads run the calls
- * anyway. Measured (examples/benchmark, 3 servers, quorum 2): 32 callers
- * 39k and 32k ops/s with one helper against 31k and 27k with all helping;
- * one caller unchanged.
+ * other's work, while the pool's workers run the calls anyway. Measured
+ * (examples/benchmark, 3 servers, quorum 2): 32 callers 39k and 32k ops/s
+ * with one helper against 31k and 27k with all helping; one caller
+ * unchanged. (At the start of this change, before it: 43k with no caller
+ * helping against 28k with all.)
  */
 #define CALL_HELPERS_MAX 1
 

@@ -344,7 +344,7 @@ link_tx_cb(void *arg)
 /*
  * link_stream_inline tells whether stream finishes an operation at its
  * first successful socket call, as tcp and ipc streams do (see "Inline
- * I/O"): they answer a tcp or ipc option and are not TLS (which forwards
+ * writes"): they answer a tcp or ipc option and are not TLS (which forwards
  * tcp options to the stream beneath) nor websocket.
  */
 static bool
