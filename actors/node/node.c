@@ -770,6 +770,16 @@ gri_node_send_frame(gorums_node *n, gorums_call *c, const uint8_t *frame,
 	return (node_send(n, c, m, timeout_ms));
 }
 
+bool
+gri_node_post_full(gorums_node *n)
+{
+	/* Nothing pushes back on a sender that does not wait: without this
+	 * bound, a sender faster than the node actor grows its mailbox
+	 * without end (the link's queue bound applies only after it). */
+	return (atomic_load_explicit(&n->posted, memory_order_relaxed) >
+	        n->opts.send_queue_max);
+}
+
 gorums_err
 gri_node_post(gorums_node *n, uint32_t method, const ProtobufCMessage *msg,
               const uint8_t *frame, size_t len)
@@ -779,13 +789,6 @@ gri_node_post(gorums_node *n, uint32_t method, const ProtobufCMessage *msg,
 	node_call_msg *m;
 	gorums_err     rv;
 
-	/* Nothing pushes back on a sender that does not wait: without this
-	 * bound, a sender faster than the node actor grows its mailbox
-	 * without end (the link's queue bound applies only after it). */
-	if (atomic_load_explicit(&n->posted, memory_order_relaxed) >
-	    n->opts.send_queue_max) {
-		return (GORUMS_EAGAIN);
-	}
 	if ((rv = node_frame_msg(n, &h, msg, frame, len, &m)) != GORUMS_OK) {
 		return (rv);
 	}

@@ -117,14 +117,20 @@ gorums_err gri_node_send_frame(gorums_node *n, gorums_call *c,
  * already (a multicast encodes once; its message id is set per node),
  * else msg is encoded as method. It is queued in order with n's calls;
  * whatever happens to it later goes unreported (see node.c, node_on_post).
- * Errors: GORUMS_EAGAIN once posts of send_queue_max bytes (as allocated)
- * wait for the node actor (the only push-back such a sender gets),
- * GORUMS_ECLOSED,
+ * The caller checks gri_node_post_full first. Errors: GORUMS_ECLOSED,
  * GORUMS_EMSGSIZE, GORUMS_ENOMEM.
  */
 gorums_err gri_node_post(gorums_node *n, uint32_t method,
                          const ProtobufCMessage *msg, const uint8_t *frame,
                          size_t len);
+
+/*
+ * gri_node_post_full is true once posts of send_queue_max bytes (as
+ * allocated) wait for n's actor: the only push-back a sender that does
+ * not wait gets (GORUMS_EAGAIN). A hint: posts racing with it may pass the
+ * bound by what they carry.
+ */
+bool gri_node_post_full(gorums_node *n);
 
 /*
  * gri_node_start_call encodes req as a frame of the given kind (request

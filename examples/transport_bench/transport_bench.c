@@ -391,9 +391,8 @@ bench_multicast(int nservers, double *csw_per_op)
 		int rv = gorums_multicast(c.nodes, (size_t) nservers, M_COUNT,
 		                          &req.base, GORUMS_NOWAIT);
 		if (rv == GORUMS_EAGAIN) {
-			/* A full queue: let the servers catch up and send
-			 * it again (a node that took it gets it twice, which
-			 * only adds to what is counted, not to n). */
+			/* A full queue (nothing was sent): let the servers
+			 * catch up and send it again. */
 			sched_yield();
 			i--;
 			continue;

@@ -89,15 +89,17 @@ void gorums_call_free(gorums_call *c);
  * it returns once the request was written to the node's stream (or failed);
  * with GORUMS_NOWAIT once it is queued: fire and forget, whatever happens
  * to it later is not reported (a node that is down drops it). A sender
- * faster than the node gets GORUMS_EAGAIN once send_queue_max bytes wait
- * for the node (gorums_mgr_opts): back off and retry.
+ * faster than the node gets GORUMS_EAGAIN, and nothing is sent, once
+ * send_queue_max bytes wait for the node (gorums_mgr_opts): back off and
+ * retry.
  */
 gorums_err gorums_unicast(gorums_node *n, uint32_t method,
                           const ProtobufCMessage *msg, int flags);
 
 /*
- * gorums_multicast sends msg to each of nodes[0..nnodes), one way. Returns
- * the first error of any node (after all were tried).
+ * gorums_multicast sends msg to each of nodes[0..nnodes), one way, as
+ * gorums_unicast does. Returns the first error of any node (after all were
+ * tried); with GORUMS_NOWAIT, GORUMS_EAGAIN means no node was sent it.
  */
 gorums_err gorums_multicast(gorums_node *const *nodes, size_t nnodes,
                             uint32_t method, const ProtobufCMessage *msg,

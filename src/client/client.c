@@ -98,14 +98,23 @@ gorums_unicast(gorums_node *n, uint32_t method, const ProtobufCMessage *msg,
 	return (gorums_multicast(&n, 1, method, msg, flags));
 }
 
-/* multicast_post sends frame (or msg) to each node, fire and forget: no
- * handle to wait on, so none is made (gri_node_post). */
+/*
+ * multicast_post sends frame (or msg) to each node, fire and forget: no
+ * handle to wait on, so none is made (gri_node_post). If a node's queue is
+ * full, nothing is sent (GORUMS_EAGAIN): a retry then gives no node the
+ * message twice.
+ */
 static gorums_err
 multicast_post(gorums_node *const *nodes, size_t nnodes, uint32_t method,
                const ProtobufCMessage *msg, const uint8_t *frame, size_t len)
 {
 	gorums_err first = GORUMS_OK;
 
+	for (size_t i = 0; i < nnodes; i++) {
+		if (nodes[i] != NULL && gri_node_post_full(nodes[i])) {
+			return (GORUMS_EAGAIN);
+		}
+	}
 	for (size_t i = 0; i < nnodes; i++) {
 		gorums_err rv = nodes[i] == NULL
 		    ? GORUMS_EINVAL

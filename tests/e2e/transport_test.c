@@ -472,10 +472,10 @@ seen_done(void *arg)
 static void
 test_transport_nowait_bounded(void)
 {
-	test_server        ts = {0};
+	test_server        ts = {0}, ts2 = {0};
 	gorums_mgr_opts    o;
 	gorums_mgr        *m;
-	gorums_node       *n;
+	gorums_node       *n, *both[2];
 	gorums_call       *c;
 	hold               h;
 	Gorums__Test__Echo req = GORUMS__TEST__ECHO__INIT;
@@ -492,6 +492,10 @@ test_transport_nowait_bounded(void)
 	GTS_PASS(gorums_mgr_open(&m, &o));
 	GTS_PASS(gorums_mgr_add_node(m, ts.url, &n));
 	echo_rpc(n, -1, WAIT_MS, GORUMS_OK); /* connected */
+	ts_start(&ts2, "tcp://127.0.0.1:0");
+	both[0] = n;
+	GTS_PASS(gorums_mgr_add_node(m, ts2.url, &both[1]));
+	echo_rpc(both[1], -1, WAIT_MS, GORUMS_OK);
 
 	/* The reply's callback runs inside the node actor's run (a test may
 	 * block there; real callbacks must not): while it waits, the actor
@@ -515,6 +519,11 @@ test_transport_nowait_bounded(void)
 	/* About send_queue_max bytes (frames of ~230 bytes and their
 	 * messages) were taken, not all 1000 frames. */
 	GTS_ASSERT(sent >= 4096 / 512 && sent <= 4096 / 200 + 1);
+	/* A multicast that one full node refuses reaches no node at all, so
+	 * a retry duplicates nothing. */
+	req.value = 1000;
+	GTS_FAIL(gorums_multicast(both, 2, M_RECORD, &req.base, GORUMS_NOWAIT),
+	         GORUMS_EAGAIN);
 	gts_latch_count_down(&h.release);
 	GTS_PASS(gorums_call_wait(c));
 	gorums_call_free(c);
@@ -530,10 +539,19 @@ test_transport_nowait_bounded(void)
 	 * send_queue_max and get EAGAIN). */
 	seen_arg sa = {&ts, sent + 1};
 	GTS_ASSERT(gts_poll(seen_done, &sa, WAIT_MS));
+	/* The second server saw only its echo (value -1), not the refused
+	 * multicast: an RPC behind it is handled after it would have been. */
+	echo_rpc(both[1], -1, WAIT_MS, GORUMS_OK);
+	pthread_mutex_lock(&ts2.mtx);
+	GTS_EQ(ts2.nseen, 2);
+	GTS_EQ(ts2.seen[0], -1);
+	GTS_EQ(ts2.seen[1], -1);
+	pthread_mutex_unlock(&ts2.mtx);
 	echo_rpc(n, -1, WAIT_MS, GORUMS_OK);
 	GTS_EQ(gorums_mgr_pending(m), 0);
 	gorums_mgr_close(m);
 	ts_close(&ts);
+	ts_close(&ts2);
 	gts_latch_fini(&h.in);
 	gts_latch_fini(&h.release);
 }
