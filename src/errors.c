@@ -34,6 +34,8 @@ static const struct {
     {GORUMS_EHANDLER, "Server handler failed"},
     {GORUMS_ESTATE, "Incorrect state"},
     {GORUMS_EINTERNAL, "Internal error"},
+    {GORUMS_EPEERAUTH, "Peer could not be authenticated"},
+    {GORUMS_ECRYPTO, "Cryptographic error"},
 };
 
 const char *
@@ -85,6 +87,10 @@ gri_err_from_nng(int rv)
 		return (GORUMS_EPROTO);
 	case NNG_EMSGSIZE:
 		return (GORUMS_EMSGSIZE);
+	case NNG_EPEERAUTH:
+		return (GORUMS_EPEERAUTH);
+	case NNG_ECRYPTO:
+		return (GORUMS_ECRYPTO);
 	default:
 		return ((gorums_err) (GORUMS_ETRANERR | rv));
 	}

@@ -24,10 +24,12 @@ test_errors_from_nng(void)
 	GTS_EQ(gri_err_from_nng(NNG_ETIMEDOUT), GORUMS_ETIMEDOUT);
 	GTS_EQ(gri_err_from_nng(NNG_ECONNREFUSED), GORUMS_ECONNREFUSED);
 	GTS_EQ(gri_err_from_nng(NNG_ECONNRESET), GORUMS_ECONNSHUT);
+	GTS_EQ(gri_err_from_nng(NNG_EPEERAUTH), GORUMS_EPEERAUTH);
+	GTS_EQ(gri_err_from_nng(NNG_ECRYPTO), GORUMS_ECRYPTO);
 	/* Unmapped nng errors keep their code behind GORUMS_ETRANERR. */
-	int e = gri_err_from_nng(NNG_EPEERAUTH);
-	GTS_EQ(e, GORUMS_ETRANERR | NNG_EPEERAUTH);
-	GTS_ASSERT(strcmp(gorums_strerror(e), nng_strerror(NNG_EPEERAUTH)) ==
+	int e = gri_err_from_nng(NNG_EADDRINUSE);
+	GTS_EQ(e, GORUMS_ETRANERR | NNG_EADDRINUSE);
+	GTS_ASSERT(strcmp(gorums_strerror(e), nng_strerror(NNG_EADDRINUSE)) ==
 	           0);
 }
 

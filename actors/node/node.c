@@ -170,6 +170,13 @@ node_dial(gorums_node *n)
 		 * an error for transports without the option (ipc). */
 		(void) nng_stream_dialer_set_bool(n->dialer,
 		                                  NNG_OPT_TCP_NODELAY, true);
+		if (gri_url_is_tls(n->addr) &&
+		    (rv = nng_stream_dialer_set_ptr(
+		         n->dialer, NNG_OPT_TLS_CONFIG, n->opts.tls)) != 0) {
+			nng_stream_dialer_free(n->dialer);
+			n->dialer = NULL;
+			return (gri_err_from_nng(rv));
+		}
 	}
 	if (n->dial_aio == NULL &&
 	    (rv = nng_aio_alloc(&n->dial_aio, node_dial_cb, n)) != 0) {

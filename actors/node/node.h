@@ -31,7 +31,8 @@ typedef struct gri_node_opts {
 	int     backoff_max_ms;
 	size_t  max_frame;
 	size_t  send_queue_max;
-	int64_t wait_spin_ns; /* callers spin this long before parking */
+	int64_t wait_spin_ns;       /* callers spin this long before parking */
+	struct nng_tls_config *tls; /* the manager's, for tls+tcp:// */
 } gri_node_opts;
 
 struct gorums_node {

@@ -35,6 +35,8 @@ typedef enum gorums_err {
 	GORUMS_EHANDLER,       /* the server handler returned an error */
 	GORUMS_ESTATE,         /* the object is in the wrong state */
 	GORUMS_EINTERNAL,      /* a bug in gorums-c */
+	GORUMS_EPEERAUTH,      /* TLS: the peer's certificate was refused */
+	GORUMS_ECRYPTO,        /* TLS: the handshake or a record failed */
 	GORUMS_ETRANERR = 0x20000000, /* | an nng error code */
 } gorums_err;
 

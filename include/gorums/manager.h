@@ -24,6 +24,8 @@ extern "C" {
 typedef struct gorums_mgr  gorums_mgr;
 typedef struct gorums_node gorums_node;
 
+struct nng_tls_config; /* <nng/supplemental/tls/tls.h> */
+
 typedef struct gorums_mgr_opts {
 	int     nthreads;        /* actor workers; 0: number of cores */
 	int64_t spin_ns;         /* idle spinning of workers; <0: default */
@@ -33,6 +35,20 @@ typedef struct gorums_mgr_opts {
 	size_t  max_frame;       /* largest frame sent/accepted; 0: 4 MiB */
 	size_t  send_queue_max;  /* bytes queued per node, beyond which calls
 	                          * fail with GORUMS_EAGAIN; 0: 64 MiB */
+	/*
+	 * tls is the client configuration (NNG_TLS_MODE_CLIENT) for nodes at
+	 * tls+tcp:// addresses: the CA chain to verify servers against, the
+	 * server name, and a certificate of the client's own if servers ask
+	 * for one. The manager holds a reference until it is closed (the
+	 * caller may free its own at once). NULL: no TLS, and adding a
+	 * tls+tcp:// node fails with GORUMS_EINVAL. A handshake that fails
+	 * is a connection error: it fails the node's calls and shows in
+	 * gorums_node_last_error (GORUMS_ECRYPTO, also for a server
+	 * certificate that does not verify: so nng 1.5.2 with mbedTLS
+	 * reports it). mbedTLS 2.28 verifies DNS names only: give the server
+	 * name as one (nng_tls_config_server_name), not as an IP address.
+	 */
+	struct nng_tls_config *tls;
 } gorums_mgr_opts;
 
 /*
@@ -59,7 +75,8 @@ void gorums_mgr_close(gorums_mgr *m);
 
 /*
  * gorums_mgr_add_node adds the server at addr ("tcp://host:port",
- * "ipc:///path", or "host:port" meaning tcp). The address is normalised
+ * "ipc:///path", "tls+tcp://host:port" (needs gorums_mgr_opts.tls), or
+ * "host:port" meaning tcp). The address is normalised
  * (scheme and host lower-cased, tcp:// added) and the node's id derived
  * from it; GORUMS_EEXIST if that address is already a node,
  * GORUMS_EADDRINVAL if it does not parse. Does not connect.

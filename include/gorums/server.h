@@ -30,6 +30,8 @@ extern "C" {
 typedef struct gorums_server gorums_server;
 typedef struct gorums_ctx    gorums_ctx;
 
+struct nng_tls_config; /* <nng/supplemental/tls/tls.h> */
+
 typedef struct gorums_server_opts {
 	int     nthreads;     /* actor workers; 0: number of cores */
 	int64_t spin_ns;      /* idle spinning of workers; <0: default */
@@ -45,6 +47,16 @@ typedef struct gorums_server_opts {
 	 * passes the order on, to a handler thread. Default false.
 	 */
 	bool inline_handlers;
+	/*
+	 * tls is the server configuration (NNG_TLS_MODE_SERVER) for
+	 * tls+tcp:// listeners: the server's certificate and key, and, to
+	 * require client certificates, a CA chain and an auth mode. The
+	 * server holds a reference until it is freed (the caller may free its
+	 * own at once). NULL: listening on tls+tcp:// fails with
+	 * GORUMS_EINVAL. A client whose handshake fails loses only its own
+	 * connection.
+	 */
+	struct nng_tls_config *tls;
 } gorums_server_opts;
 
 /* gorums_server_opts_init fills o with the defaults. */
@@ -85,9 +97,10 @@ gorums_err gorums_server_register(gorums_server *s, uint32_t method,
 
 /*
  * gorums_server_listen starts accepting on url (tcp://, tcp4://, tcp6://,
- * ipc://). With port 0 the system picks one; gorums_server_url returns the
- * bound URL. May be called again for more URLs; not after stop
- * (GORUMS_ECLOSED). Registering is over once it is called.
+ * ipc://, tls+tcp:// with gorums_server_opts.tls). With port 0 the system
+ * picks one; gorums_server_url returns the bound URL. May be called again
+ * for more URLs; not after stop (GORUMS_ECLOSED). Registering is over once
+ * it is called.
  */
 gorums_err gorums_server_listen(gorums_server *s, const char *url);
 

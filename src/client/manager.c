@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <nng/nng.h>
+#include <nng/supplemental/tls/tls.h>
 
 #include "actors/node/node.h"
 #include "gorums/manager.h"
@@ -85,6 +86,7 @@ gorums_mgr_open(gorums_mgr **mp, const gorums_mgr_opts *o)
 	    .max_frame       = m->opts.max_frame,
 	    .send_queue_max  = m->opts.send_queue_max,
 	    .wait_spin_ns    = m->opts.spin_ns == 0 ? 0 : MGR_SPIN_WAIT_NS,
+	    .tls             = m->opts.tls,
 	};
 	so = (gri_sched_opts) {.nthreads = m->opts.nthreads,
 	                       .spin_ns  = m->opts.spin_ns};
@@ -99,6 +101,9 @@ gorums_mgr_open(gorums_mgr **mp, const gorums_mgr_opts *o)
 		pthread_mutex_destroy(&m->mtx);
 		free(m);
 		return (rv);
+	}
+	if (m->opts.tls != NULL) {
+		nng_tls_config_hold(m->opts.tls); /* until gorums_mgr_close */
 	}
 	*mp = m;
 	return (GORUMS_OK);
@@ -139,6 +144,9 @@ gorums_mgr_close(gorums_mgr *m)
 	}
 	gri_timer_free(m->timer);
 	gri_sched_release(m->sched);
+	if (m->opts.tls != NULL) {
+		nng_tls_config_free(m->opts.tls);
+	}
 	free(m->nodes);
 	pthread_mutex_destroy(&m->mtx);
 	free(m);
@@ -170,13 +178,14 @@ mgr_normalise(const char *addr, char *buf, size_t len)
 	while (n > 0 && isspace((unsigned char) buf[n - 1])) {
 		buf[--n] = '\0';
 	}
-	/* Lower-case the scheme, and for tcp the host (ipc paths keep case).
-	 */
-	char *sep = strstr(buf, "://");
+	/* Lower-case the scheme, and for tcp (tls+tcp too) the host (ipc
+	 * paths keep case). */
+	char       *sep = strstr(buf, "://");
+	const char *tcp;
 	for (i = 0; buf + i < sep; i++) {
 		buf[i] = (char) tolower((unsigned char) buf[i]);
 	}
-	if (strncmp(buf, "tcp", 3) == 0) {
+	if ((tcp = strstr(buf, "tcp")) != NULL && tcp < sep) {
 		for (char *p = sep + 3; *p != '\0' && *p != '/'; p++) {
 			*p = (char) tolower((unsigned char) *p);
 		}
@@ -213,6 +222,11 @@ mgr_add(gorums_mgr *m, const char *norm, uint32_t id, bool want_new,
 	gorums_node *n;
 	gorums_err   rv;
 
+	/* Without the manager's TLS configuration no server could be
+	 * verified: refused here rather than by every handshake. */
+	if (gri_url_is_tls(norm) && m->opts.tls == NULL) {
+		return (GORUMS_EINVAL);
+	}
 	pthread_mutex_lock(&m->mtx);
 	for (size_t i = 0; i < m->nnodes; i++) {
 		bool same_addr = strcmp(m->nodes[i]->addr, norm) == 0;

@@ -35,6 +35,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "src/errors_nng.h"
 #include "src/wire/wire.h"
@@ -339,6 +340,12 @@ link_tx_cb(void *arg)
 	if (link_tx_next(l, rv)) {
 		link_tx_run(l);
 	}
+}
+
+bool
+gri_url_is_tls(const char *url)
+{
+	return (strncasecmp(url, "tls+", 4) == 0);
 }
 
 /*

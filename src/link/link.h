@@ -56,6 +56,12 @@ typedef struct gri_link_msg {
 typedef struct gri_link gri_link;
 
 /*
+ * gri_url_is_tls tells whether url names a TLS transport (tls+tcp://, in
+ * any case), whose dialers and listeners need an nng_tls_config.
+ */
+bool gri_url_is_tls(const char *url);
+
+/*
  * gri_link_alloc takes ownership of stream (also on failure, when it is
  * closed and freed), holds a reference to owner while it lives, and starts
  * reading. Events are posted with ids base_id + GRI_LINK_*.

@@ -39,9 +39,11 @@
 #include <string.h>
 
 #include <nng/nng.h>
+#include <nng/supplemental/tls/tls.h>
 
 #include "actors/conn/conn.h"
 #include "src/errors_nng.h"
+#include "src/link/link.h"
 #include "src/sched.h"
 #include "src/server/handlers.h"
 #include "src/wire/wire.h"
@@ -81,8 +83,9 @@ struct gorums_server {
 	atomic_int refs;
 
 	/* Set by open, read-only after. */
-	gri_sched *sched;
-	gri_hpool *hpool;
+	gri_sched      *sched;
+	gri_hpool      *hpool;
+	nng_tls_config *tls; /* held; for tls+tcp:// listeners */
 
 	pthread_mutex_t mtx;
 	pthread_cond_t  cv; /* nconns reached 0, or the state changed */
@@ -151,6 +154,9 @@ srv_free(gorums_server *s)
 	/* Stopped and joined by close; this frees the memory. */
 	gri_hpool_free(s->hpool);
 	gri_sched_release(s->sched);
+	if (s->tls != NULL) {
+		nng_tls_config_free(s->tls);
+	}
 	free(s->methods);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mtx);
@@ -355,6 +361,9 @@ gorums_server_open(gorums_server **sp, const gorums_server_opts *o)
 	s->host.closed          = srv_conn_closed;
 	s->host.hold            = srv_hold;
 	s->host.release         = srv_release;
+	if ((s->tls = o->tls) != NULL) {
+		nng_tls_config_hold(s->tls); /* until the server is freed */
+	}
 	atomic_init(&s->refs, 1);
 	pthread_mutex_init(&s->mtx, NULL);
 	pthread_cond_init(&s->cv, NULL);
@@ -435,6 +444,18 @@ gorums_server_listen(gorums_server *s, const char *url)
 	 * for the client's delayed ACK (40 ms). The link coalesces writes
 	 * itself. Not TCP (ipc): no such option, nothing to do. */
 	(void) nng_stream_listener_set_bool(l->l, NNG_OPT_TCP_NODELAY, true);
+	if (gri_url_is_tls(url)) {
+		/* Without a certificate no handshake could succeed. */
+		if (s->tls == NULL) {
+			err = GORUMS_EINVAL;
+			goto fail;
+		}
+		if ((rv = nng_stream_listener_set_ptr(l->l, NNG_OPT_TLS_CONFIG,
+		                                      s->tls)) != 0) {
+			err = gri_err_from_nng(rv);
+			goto fail;
+		}
+	}
 	if ((rv = nng_stream_listener_listen(l->l)) != 0 ||
 	    (rv = nng_aio_alloc(&l->aio, srv_accept_cb, l)) != 0) {
 		err = gri_err_from_nng(rv);

@@ -85,6 +85,12 @@ h_stream(gorums_ctx *ctx, const ProtobufCMessage *req, void *arg)
 void
 ts_start(test_server *ts, const char *url)
 {
+	ts_start_opts(ts, url, NULL);
+}
+
+void
+ts_start_opts(test_server *ts, const char *url, const gorums_server_opts *o)
+{
 	int64_t value = ts->value;
 	char    name[32];
 
@@ -93,7 +99,7 @@ ts_start(test_server *ts, const char *url)
 	ts->value = value;
 	memcpy(ts->name, name, sizeof(name));
 	pthread_mutex_init(&ts->mtx, NULL);
-	GTS_PASS(gorums_server_open(&ts->srv, NULL));
+	GTS_PASS(gorums_server_open(&ts->srv, o));
 	GTS_PASS(gorums_server_register(
 	    ts->srv, M_ECHO, &gorums__test__echo__descriptor, h_echo, ts));
 	GTS_PASS(gorums_server_register(

@@ -44,6 +44,10 @@ typedef struct test_server {
  */
 void ts_start(test_server *ts, const char *url);
 
+/* ts_start_opts is ts_start with server options (NULL: the defaults). */
+void ts_start_opts(test_server *ts, const char *url,
+                   const gorums_server_opts *o);
+
 /* ts_close closes the server (its fields stay readable). */
 void ts_close(test_server *ts);
 
