@@ -7,6 +7,13 @@
  * counted (gorums_config_ref / gorums_config_free) and new configurations
  * are made from old ones by set operations. A configuration must be freed
  * before its manager is closed.
+ *
+ * The constructors that take addresses check every address against the
+ * manager before they add any node, so a malformed or conflicting address
+ * fails the request with the manager unchanged. A failure while adding
+ * (out of memory, a repeated address, a TLS address without the manager's
+ * TLS configuration) can leave the nodes added before it in the manager:
+ * well-formed nodes, usable by later configurations, freed with it.
  */
 #ifndef GORUMS_CONFIG_H
 #define GORUMS_CONFIG_H
