@@ -105,6 +105,7 @@
 
 #include "src/arena.h"
 #include "src/link/link.h"
+#include "src/log.h"
 #include "src/pool.h"
 #include "src/wire/wire.h"
 
@@ -222,8 +223,9 @@ struct gri_conn {
 	/* The actor only. */
 	enum conn_state state;
 	gri_link       *link;
-	gorums_err      fail;    /* close at the end of this behaviour */
-	bool            drained; /* draining, and no ctx is left */
+	gorums_err      fail;      /* close at the end of this behaviour */
+	bool            drained;   /* draining, and no ctx is left */
+	char            peer[128]; /* the client's address, for messages */
 };
 
 static gri_conn *
@@ -810,6 +812,27 @@ conn_shutdown(gri_conn *c)
 	c->host->closed(c->host, c->cookie);
 }
 
+/*
+ * conn_log_close tells the server's logger why the connection closes: the
+ * client hung up (info), or an error ends it (warn: a malformed frame, a
+ * failed TLS handshake, a broken stream).
+ */
+static void
+conn_log_close(gri_conn *c)
+{
+	/* nng's TLS reports a client's close_notify as ECONNREFUSED. */
+	if (c->fail == GORUMS_ECONNSHUT || c->fail == GORUMS_ECLOSED ||
+	    c->fail == GORUMS_ECONNREFUSED) {
+		gri_log(&c->host->logger, GORUMS_LOG_INFO,
+		        "server: connection from %s closed by the client",
+		        c->peer);
+	} else {
+		gri_log(&c->host->logger, GORUMS_LOG_WARN,
+		        "server: connection from %s closed: %s", c->peer,
+		        gorums_strerror(c->fail));
+	}
+}
+
 /* conn_close is conn_shutdown from a behaviour, which also stops the
  * actor: later messages are dropped undelivered (none owns anything). */
 static void
@@ -832,6 +855,9 @@ conn_on_start(gri_conn *c, conn_start_msg *m)
 		nng_stream_free(stream); /* stopped before it started */
 		return;
 	}
+	gri_stream_peer(stream, c->peer, sizeof(c->peer));
+	gri_log(&c->host->logger, GORUMS_LOG_INFO,
+	        "server: connection from %s", c->peer);
 	rv = gri_link_alloc(&c->link, stream, &c->base, CONN_MSG_LINK, 1,
 	                    c->host->max_frame);
 	if (rv != GORUMS_OK) {
@@ -982,6 +1008,7 @@ conn_dispatch(gri_actor *self, gri_msg *m)
 		return;
 	}
 	if (c->fail != GORUMS_OK) {
+		conn_log_close(c);
 		conn_close(c);
 	} else if (c->state == CONN_DRAINING && c->drained) {
 		if (c->link == NULL || gri_link_idle(c->link)) {

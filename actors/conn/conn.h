@@ -71,6 +71,8 @@ struct gri_conn_host {
 	/* inline_handlers: run the runner on the connection actor's thread
 	 * when a request arrives (gorums_server_opts.inline_handlers). */
 	bool inline_handlers;
+	/* logger hears of connections opened and closed (the server's). */
+	gorums_logger logger;
 	/* lookup returns the method, or NULL if there is none; on a
 	 * connection actor, so it must not block. */
 	const gri_method *(*lookup)(gri_conn_host *h, uint32_t method);

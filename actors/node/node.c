@@ -19,6 +19,7 @@
 #include "actors/qcall/qcall.h"
 #include "src/client/call_impl.h"
 #include "src/errors_nng.h"
+#include "src/log.h"
 #include "src/wire/wire.h"
 
 enum {
@@ -68,10 +69,12 @@ node_finish(gorums_call *c, gorums_err err, ProtobufCMessage *reply)
 	gri_call_unref(c);
 }
 
-static void
+/* node_fail_all fails every waiting call with err; returns how many. */
+static size_t
 node_fail_all(gorums_node *n, gorums_err err)
 {
 	gorums_call *c;
+	size_t       nfailed = n->nsendwait;
 
 	/* The count drops before each completion: a caller woken by it may
 	 * look at the count at once. */
@@ -79,12 +82,14 @@ node_fail_all(gorums_node *n, gorums_err err)
 		atomic_fetch_sub_explicit(&n->npending, 1,
 		                          memory_order_relaxed);
 		node_finish(c, err, NULL);
+		nfailed++;
 	}
 	for (size_t i = 0; i < n->nsendwait; i++) {
 		node_finish(n->sendwait[i], err, NULL);
 	}
 	n->nsendwait   = 0;
 	n->backlog_len = 0;
+	return (nfailed);
 }
 
 static void
@@ -120,6 +125,8 @@ node_schedule_redial(gorums_node *n)
 static void
 node_break(gorums_node *n, gorums_err err)
 {
+	size_t nfailed;
+
 	atomic_store_explicit(&n->last_error, err, memory_order_relaxed);
 	atomic_store_explicit(&n->connected, false, memory_order_relaxed);
 	if (n->link != NULL) {
@@ -127,7 +134,12 @@ node_break(gorums_node *n, gorums_err err)
 		n->link = NULL;
 	}
 	/* Every pending request was sent on that stream: fail them now. */
-	node_fail_all(n, err);
+	nfailed = node_fail_all(n, err);
+	gri_log(
+	    &n->opts.logger, GORUMS_LOG_WARN,
+	    "node %s: connection lost: %s; failed calls: %zu; reconnecting "
+	    "in %d ms",
+	    n->addr, gorums_strerror(err), nfailed, n->backoff_ms);
 	node_schedule_redial(n);
 }
 
@@ -207,7 +219,11 @@ node_on_dialed(gorums_node *n, node_dialed_msg *m)
 		err = gri_err_from_nng(m->rv);
 		atomic_store_explicit(&n->last_error, err,
 		                      memory_order_relaxed);
-		node_fail_all(n, err);
+		size_t nfailed = node_fail_all(n, err);
+		gri_log(&n->opts.logger, GORUMS_LOG_WARN,
+		        "node %s: connect failed: %s; failed calls: %zu; next "
+		        "attempt in %d ms",
+		        n->addr, gorums_strerror(err), nfailed, n->backoff_ms);
 		node_schedule_redial(n);
 		return;
 	}
@@ -221,6 +237,8 @@ node_on_dialed(gorums_node *n, node_dialed_msg *m)
 		return;
 	}
 	n->backoff_ms = n->opts.backoff_min_ms;
+	gri_log(&n->opts.logger, GORUMS_LOG_INFO, "node %s: connected",
+	        n->addr);
 	atomic_store_explicit(&n->connected, true, memory_order_relaxed);
 	atomic_store_explicit(&n->last_error, GORUMS_OK, memory_order_relaxed);
 	/* What queued while we dialed goes out first, in order. */

@@ -19,6 +19,7 @@
 #include <nng/nng.h>
 
 #include "gorums/call.h"
+#include "gorums/log.h"
 #include "gorums/manager.h"
 #include "src/actor.h"
 #include "src/idmap.h"
@@ -33,6 +34,7 @@ typedef struct gri_node_opts {
 	size_t  send_queue_max;
 	int64_t wait_spin_ns;       /* callers spin this long before parking */
 	struct nng_tls_config *tls; /* the manager's, for tls+tcp:// */
+	gorums_logger          logger; /* the manager's */
 } gri_node_opts;
 
 struct gorums_node {

@@ -8,6 +8,7 @@
 #include "gorums/call.h"
 #include "gorums/config.h"
 #include "gorums/errors.h"
+#include "gorums/log.h"
 #include "gorums/manager.h"
 #include "gorums/quorum.h"
 #include "gorums/server.h"

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "gorums/errors.h"
+#include "gorums/log.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -49,6 +50,9 @@ typedef struct gorums_mgr_opts {
 	 * name as one (nng_tls_config_server_name), not as an IP address.
 	 */
 	struct nng_tls_config *tls;
+	/* logger hears of connections made, failed and lost (gorums/log.h);
+	 * default: none. */
+	gorums_logger logger;
 } gorums_mgr_opts;
 
 /*

@@ -22,6 +22,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "gorums/errors.h"
+#include "gorums/log.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,6 +58,10 @@ typedef struct gorums_server_opts {
 	 * connection.
 	 */
 	struct nng_tls_config *tls;
+	/* logger hears of connections opened and closed, and why (a
+	 * malformed frame, a failed handshake), and of failing accepts
+	 * (gorums/log.h); default: none. */
+	gorums_logger logger;
 } gorums_server_opts;
 
 /* gorums_server_opts_init fills o with the defaults. */

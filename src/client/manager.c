@@ -87,6 +87,7 @@ gorums_mgr_open(gorums_mgr **mp, const gorums_mgr_opts *o)
 	    .send_queue_max  = m->opts.send_queue_max,
 	    .wait_spin_ns    = m->opts.spin_ns == 0 ? 0 : MGR_SPIN_WAIT_NS,
 	    .tls             = m->opts.tls,
+	    .logger          = m->opts.logger,
 	};
 	so = (gri_sched_opts) {.nthreads = m->opts.nthreads,
 	                       .spin_ns  = m->opts.spin_ns};

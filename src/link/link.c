@@ -31,8 +31,10 @@
  */
 #include "src/link/link.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -346,6 +348,36 @@ bool
 gri_url_is_tls(const char *url)
 {
 	return (strncasecmp(url, "tls+", 4) == 0);
+}
+
+void
+gri_stream_peer(nng_stream *stream, char *buf, size_t len)
+{
+	nng_sockaddr sa;
+	char         ip[64];
+
+	if (nng_stream_get_addr(stream, NNG_OPT_REMADDR, &sa) != 0) {
+		(void) snprintf(buf, len, "unknown");
+		return;
+	}
+	switch (sa.s_family) {
+	case NNG_AF_INET:
+		(void) inet_ntop(AF_INET, &sa.s_in.sa_addr, ip, sizeof(ip));
+		(void) snprintf(buf, len, "%s:%u", ip,
+		                (unsigned) ntohs(sa.s_in.sa_port));
+		break;
+	case NNG_AF_INET6:
+		(void) inet_ntop(AF_INET6, sa.s_in6.sa_addr, ip, sizeof(ip));
+		(void) snprintf(buf, len, "[%s]:%u", ip,
+		                (unsigned) ntohs(sa.s_in6.sa_port));
+		break;
+	case NNG_AF_IPC:
+		(void) snprintf(buf, len, "ipc://%s", sa.s_ipc.sa_path);
+		break;
+	default:
+		(void) snprintf(buf, len, "unknown");
+		break;
+	}
 }
 
 /*

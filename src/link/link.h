@@ -62,6 +62,12 @@ typedef struct gri_link gri_link;
 bool gri_url_is_tls(const char *url);
 
 /*
+ * gri_stream_peer writes stream's remote address into buf for messages:
+ * "127.0.0.1:4321", "[::1]:4321", "ipc:///path", or "unknown".
+ */
+void gri_stream_peer(nng_stream *stream, char *buf, size_t len);
+
+/*
  * gri_link_alloc takes ownership of stream (also on failure, when it is
  * closed and freed), holds a reference to owner while it lives, and starts
  * reading. Events are posted with ids base_id + GRI_LINK_*.

@@ -44,6 +44,7 @@
 #include "actors/conn/conn.h"
 #include "src/errors_nng.h"
 #include "src/link/link.h"
+#include "src/log.h"
 #include "src/sched.h"
 #include "src/server/handlers.h"
 #include "src/wire/wire.h"
@@ -238,6 +239,10 @@ srv_accept_cb(void *arg)
 		/* Out of memory or descriptors: retrying at once would
 		 * spin; give the system a moment. */
 		l->backoff = true;
+		gri_log(&s->host.logger, GORUMS_LOG_WARN,
+		        "server %s: accept failed: %s; retrying in %d ms",
+		        l->url, gorums_strerror(gri_err_from_nng(rv)),
+		        SRV_ACCEPT_BACKOFF_MS);
 	}
 	pthread_mutex_lock(&s->mtx);
 	running = s->state == SRV_RUNNING;
@@ -357,6 +362,7 @@ gorums_server_open(gorums_server **sp, const gorums_server_opts *o)
 	s->host.max_frame =
 	    o->max_frame != 0 ? o->max_frame : GRI_WIRE_MAX_FRAME_DEFAULT;
 	s->host.inline_handlers = o->inline_handlers;
+	s->host.logger          = o->logger;
 	s->host.lookup          = srv_lookup;
 	s->host.closed          = srv_conn_closed;
 	s->host.hold            = srv_hold;

@@ -123,3 +123,16 @@ ts_close(test_server *ts)
 		pthread_mutex_destroy(&ts->mtx);
 	}
 }
+
+static void *
+ts_close_main(void *arg)
+{
+	ts_close(arg);
+	return (NULL);
+}
+
+void
+ts_close_start(test_server *ts, pthread_t *t)
+{
+	GTS_EQ(pthread_create(t, NULL, ts_close_main, ts), 0);
+}

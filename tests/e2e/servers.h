@@ -51,4 +51,11 @@ void ts_start_opts(test_server *ts, const char *url,
 /* ts_close closes the server (its fields stay readable). */
 void ts_close(test_server *ts);
 
+/*
+ * ts_close_start closes the server on a new thread *t (to be joined), for
+ * tests that kill a server while one of its handlers blocks: the close
+ * breaks the connections at once, then waits for that handler.
+ */
+void ts_close_start(test_server *ts, pthread_t *t);
+
 #endif /* TESTS_E2E_SERVERS_H */

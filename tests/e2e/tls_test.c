@@ -18,6 +18,7 @@
 #include "gorums/manager.h"
 #include "gorums/quorum.h"
 #include "gorums/server.h"
+#include "tests/e2e/logcap.h"
 #include "tests/e2e/servers.h"
 #include "tests/e2e/tls_certs.h"
 #include "tests/harness/harness.h"
@@ -56,16 +57,26 @@ tls_config(nng_tls_mode mode, const char *own_cert, const char *own_key,
 	return (cfg);
 }
 
-/* tls_server starts ts on tls+tcp://127.0.0.1:0 with cfg. */
+/* tls_server starts ts on tls+tcp://127.0.0.1:0 with cfg and, if lc is
+ * not NULL, a logger that keeps messages in lc. */
 static void
-tls_server(test_server *ts, nng_tls_config *cfg)
+tls_server_log(test_server *ts, nng_tls_config *cfg, logcap *lc)
 {
 	gorums_server_opts o;
 
 	gorums_server_opts_init(&o);
 	o.tls = cfg;
+	if (lc != NULL) {
+		o.logger = logcap_logger(lc);
+	}
 	ts_start_opts(ts, "tls+tcp://127.0.0.1:0", &o);
 	GTS_ASSERT(strncmp(ts->url, "tls+tcp://127.0.0.1:", 20) == 0);
+}
+
+static void
+tls_server(test_server *ts, nng_tls_config *cfg)
+{
+	tls_server_log(ts, cfg, NULL);
 }
 
 /* tls_mgr opens a manager whose TLS configuration is cfg (may be NULL). */
@@ -274,9 +285,11 @@ test_tls_scheme_mismatch(void)
 	gorums_mgr     *m;
 	gorums_node    *n;
 	char            url[300];
+	logcap          lc;
 
 	scfg = tls_config(NNG_TLS_MODE_SERVER, tls_cert_a, tls_key_a, NULL);
-	tls_server(&tls, scfg);
+	logcap_init(&lc);
+	tls_server_log(&tls, scfg, &lc);
 	nng_tls_config_free(scfg);
 	ts_start(&plain, "tcp://127.0.0.1:0");
 	ccfg = tls_config(NNG_TLS_MODE_CLIENT, NULL, NULL, tls_cert_a);
@@ -291,6 +304,12 @@ test_tls_scheme_mismatch(void)
 	GTS_PASS(gorums_mgr_add_node(m, url, &n));
 	gorums_err rv = echo_fails_fast(n);
 	GTS_ASSERT(rv == GORUMS_ECONNSHUT || rv == GORUMS_EPROTO);
+	/* The server's operator learns of it. */
+	GTS_ASSERT(logcap_wait(
+	    &lc, GORUMS_LOG_WARN,
+	    (const char *const[]) {
+	        "server: connection from 127.0.0.1:", "closed: ", NULL},
+	    WAIT_MS));
 
 	/* A TLS handshake with a server that speaks gorums frames: it takes
 	 * the hello for an oversized frame and hangs up. */
@@ -309,6 +328,7 @@ test_tls_scheme_mismatch(void)
 	gorums_mgr_close(m);
 	ts_close(&tls);
 	ts_close(&plain);
+	logcap_fini(&lc);
 }
 
 /* ---- client certificates ---------------------------------------------- */

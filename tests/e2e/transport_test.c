@@ -212,17 +212,6 @@ test_transport_errors(void)
 
 /* ---- a server killed mid-call; the node reconnects ------------------ */
 
-typedef struct killer {
-	test_server *ts;
-} killer;
-
-static void *
-kill_main(void *arg)
-{
-	ts_close(((killer *) arg)->ts);
-	return (NULL);
-}
-
 static void
 test_transport_server_killed(void)
 {
@@ -253,9 +242,8 @@ test_transport_server_killed(void)
 
 	/* Kill the server while the call is in its handler: the call fails
 	 * as soon as the stream breaks, long before its deadline. */
-	killer   k  = {.ts = &ts};
 	uint64_t t0 = gts_now_ns();
-	GTS_EQ(pthread_create(&t, NULL, kill_main, &k), 0);
+	ts_close_start(&ts, &t);
 	gorums_err rv = gorums_call_wait(c);
 	GTS_ASSERT(rv == GORUMS_ECONNSHUT || rv == GORUMS_ECLOSED);
 	GTS_ASSERT(gts_now_ns() - t0 < 3000000000u);

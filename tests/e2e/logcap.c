@@ -1,0 +1,96 @@
+/*
+ * logcap.c: see logcap.h.
+ */
+#include "tests/e2e/logcap.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void
+logcap_init(logcap *lc)
+{
+	memset(lc, 0, sizeof(*lc));
+	pthread_mutex_init(&lc->mtx, NULL);
+	pthread_cond_init(&lc->cv, NULL);
+}
+
+void
+logcap_fini(logcap *lc)
+{
+	for (int i = 0; i < lc->n; i++) {
+		free(lc->msgs[i]);
+	}
+	pthread_cond_destroy(&lc->cv);
+	pthread_mutex_destroy(&lc->mtx);
+}
+
+static void
+logcap_fn(void *arg, gorums_log_level level, const char *msg)
+{
+	logcap *lc = arg;
+
+	pthread_mutex_lock(&lc->mtx);
+	if (lc->n < LOGCAP_MAX) {
+		lc->levels[lc->n] = level;
+		lc->msgs[lc->n]   = strdup(msg);
+		if (lc->msgs[lc->n] != NULL) {
+			lc->n++;
+		}
+	}
+	pthread_cond_broadcast(&lc->cv);
+	pthread_mutex_unlock(&lc->mtx);
+}
+
+gorums_logger
+logcap_logger(logcap *lc)
+{
+	return ((gorums_logger) {
+	    .fn = logcap_fn, .arg = lc, .level = GORUMS_LOG_DEBUG});
+}
+
+static bool
+logcap_match(const char *msg, const char *const *want)
+{
+	for (; *want != NULL; want++) {
+		if (strstr(msg, *want) == NULL) {
+			return (false);
+		}
+	}
+	return (true);
+}
+
+bool
+logcap_wait(logcap *lc, gorums_log_level level, const char *const *want,
+            int timeout_ms)
+{
+	struct timespec until;
+	int             seen  = 0;
+	bool            found = false;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long) (timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&lc->mtx);
+	for (;;) {
+		for (; seen < lc->n && !found; seen++) {
+			found = lc->levels[seen] == level &&
+			    logcap_match(lc->msgs[seen], want);
+		}
+		if (found ||
+		    pthread_cond_timedwait(&lc->cv, &lc->mtx, &until) != 0) {
+			break;
+		}
+	}
+	/* A last look: a message may have come with the timeout. */
+	for (; seen < lc->n && !found; seen++) {
+		found = lc->levels[seen] == level &&
+		    logcap_match(lc->msgs[seen], want);
+	}
+	pthread_mutex_unlock(&lc->mtx);
+	return (found);
+}
