@@ -905,13 +905,13 @@ conn_on_stop(gri_conn *c, conn_stop_msg *m)
 }
 
 static void
-conn_on_frame(gri_conn *c, gri_link_msg *m)
+conn_on_frame(gri_conn *c, const uint8_t *frame, size_t len)
 {
 	gri_wire_frame f;
 	gorums_ctx    *ctx;
 	gorums_err     rv;
 
-	rv = gri_wire_decode(m->data, m->len, c->host->max_frame, &f);
+	rv = gri_wire_decode(frame, len, c->host->max_frame, &f);
 	if (rv != GORUMS_OK) {
 		c->fail = rv; /* malformed: this connection is done */
 		return;
@@ -959,9 +959,16 @@ conn_on_link(gri_conn *c, gri_link_msg *m, uint32_t event)
 		return; /* events of the link we have freed */
 	}
 	switch (event) {
-	case GRI_LINK_FRAME:
-		conn_on_frame(c, m);
+	case GRI_LINK_FRAME: {
+		const uint8_t *frame;
+		size_t         off = 0, len;
+		/* Until one of them fails the connection. */
+		while (c->fail == GORUMS_OK &&
+		       (frame = gri_link_msg_frame(m, &off, &len)) != NULL) {
+			conn_on_frame(c, frame, len);
+		}
 		break;
+	}
 	case GRI_LINK_SENT:
 		if ((rv = gri_link_sent(c->link, m)) != GORUMS_OK) {
 			c->fail = rv;

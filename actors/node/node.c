@@ -438,15 +438,15 @@ node_on_cancel(gorums_node *n, node_cancel_msg *m)
 }
 
 static void
-node_on_frame(gorums_node *n, gri_link_msg *lm)
+node_on_frame(gorums_node *n, const uint8_t *frame, size_t len)
 {
 	gri_wire_frame    f;
 	gorums_call      *c;
 	ProtobufCMessage *reply = NULL;
 	gorums_err        err;
 
-	if ((err = gri_wire_decode(lm->data, lm->len, n->opts.max_frame,
-	                           &f)) != GORUMS_OK) {
+	if ((err = gri_wire_decode(frame, len, n->opts.max_frame, &f)) !=
+	    GORUMS_OK) {
 		node_break(n, err); /* a malformed frame ends this stream */
 		return;
 	}
@@ -506,9 +506,17 @@ node_on_link(gorums_node *n, gri_link_msg *lm)
 		return; /* from a stream we already let go of */
 	}
 	switch (lm->hdr.id - NODE_LINK) {
-	case GRI_LINK_FRAME:
-		node_on_frame(n, lm);
+	case GRI_LINK_FRAME: {
+		const uint8_t *frame;
+		size_t         off = 0, len;
+		/* Until a malformed frame breaks the stream (and frees the
+		 * link): the frames after it were on that stream too. */
+		while (n->link != NULL &&
+		       (frame = gri_link_msg_frame(lm, &off, &len)) != NULL) {
+			node_on_frame(n, frame, len);
+		}
 		break;
+	}
 	case GRI_LINK_SENT:
 		if ((err = gri_link_sent(n->link, lm)) != GORUMS_OK) {
 			node_break(n, err);

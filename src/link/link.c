@@ -40,6 +40,7 @@
 #include <strings.h>
 
 #include "src/errors_nng.h"
+#include "src/pool.h"
 #include "src/wire/wire.h"
 
 #define LINK_RX_MIN 65536 /* receive buffer, grown for larger frames */
@@ -108,8 +109,24 @@ link_post_error(gri_link *l, gorums_err err)
 	gri_actor_send(l->owner, &m->hdr);
 }
 
+const uint8_t *
+gri_link_msg_frame(const gri_link_msg *m, size_t *off, size_t *len)
+{
+	const uint8_t *p = m->data + *off;
+
+	if (*off + 4 > m->len) {
+		return (NULL);
+	}
+	*len = 4 +
+	    (((size_t) p[0] << 24) | ((size_t) p[1] << 16) |
+	     ((size_t) p[2] << 8) | (size_t) p[3]);
+	*off += *len;
+	return (p);
+}
+
+/* link_post_frames posts frames[0..len), one or more whole frames. */
 static bool
-link_post_frame(gri_link *l, const uint8_t *frame, size_t len)
+link_post_frames(gri_link *l, const uint8_t *frames, size_t len)
 {
 	gri_link_msg *m = (gri_link_msg *) gri_msg_alloc(
 	    sizeof(gri_link_msg) + len, l->base_id + GRI_LINK_FRAME);
@@ -119,7 +136,7 @@ link_post_frame(gri_link *l, const uint8_t *frame, size_t len)
 	}
 	m->epoch = l->epoch;
 	m->len   = len;
-	memcpy(m->data, frame, len);
+	memcpy(m->data, frames, len);
 	gri_actor_send(l->owner, &m->hdr);
 	return (true);
 }
@@ -162,24 +179,30 @@ link_rx_start(gri_link *l)
 static gorums_err
 link_rx_consume(gri_link *l)
 {
-	size_t     off, total;
+	size_t     off, total, batch = 0; /* frames [batch, off) wait */
 	gorums_err err;
 
 	for (off = 0;; off += total) {
 		err = gri_wire_frame_len(l->rx_buf + off, l->rx_len - off,
 		                         l->max_frame, &total);
-		if (err == GORUMS_EAGAIN) {
-			break;
+		if (err != GORUMS_OK || l->rx_len - off < total) {
+			break; /* incomplete (read more), or malformed */
 		}
-		if (err != GORUMS_OK) {
-			return (err); /* oversize or malformed */
+		if (off > batch && off + total - batch > GRI_LINK_BATCH_MAX) {
+			if (!link_post_frames(l, l->rx_buf + batch,
+			                      off - batch)) {
+				return (GORUMS_ENOMEM);
+			}
+			batch = off;
 		}
-		if (l->rx_len - off < total) {
-			break; /* incomplete: read more */
-		}
-		if (!link_post_frame(l, l->rx_buf + off, total)) {
-			return (GORUMS_ENOMEM);
-		}
+	}
+	/* The frames before a malformed one still go, then the error. */
+	if (off > batch &&
+	    !link_post_frames(l, l->rx_buf + batch, off - batch)) {
+		return (GORUMS_ENOMEM);
+	}
+	if (err != GORUMS_OK && err != GORUMS_EAGAIN) {
+		return (err); /* oversize or malformed */
 	}
 	memmove(l->rx_buf, l->rx_buf + off, l->rx_len - off);
 	l->rx_len -= off;

@@ -37,6 +37,7 @@
 
 #include "gorums/errors.h"
 #include "src/actor.h"
+#include "src/pool.h"
 
 enum {
 	GRI_LINK_FRAME = 0,
@@ -45,6 +46,13 @@ enum {
 	GRI_LINK_NEVENTS,
 };
 
+/*
+ * gri_link_msg is an event. GRI_LINK_FRAME carries one or more whole
+ * frames back to back in data[0..len), in the order they arrived (small
+ * frames travel together, so that a burst costs few messages); walk them
+ * with gri_link_msg_frame. Their lengths are checked; their contents are
+ * not decoded.
+ */
 typedef struct gri_link_msg {
 	gri_msg  hdr;
 	uint64_t epoch; /* the link's epoch */
@@ -52,6 +60,19 @@ typedef struct gri_link_msg {
 	size_t   len;   /* GRI_LINK_FRAME: bytes in data */
 	uint8_t  data[];
 } gri_link_msg;
+
+/* GRI_LINK_BATCH_MAX is the most bytes of frames one GRI_LINK_FRAME
+ * message gathers (a larger frame travels alone): what fills the pools'
+ * largest size class, so that a batch is never a malloc. */
+#define GRI_LINK_BATCH_MAX (GRI_POOL_MAX_SIZE - sizeof(gri_link_msg))
+
+/*
+ * gri_link_msg_frame returns the frame of m at *off and its length in
+ * *len, and moves *off past it; NULL when no frame is left. Start with
+ * *off = 0.
+ */
+const uint8_t *gri_link_msg_frame(const gri_link_msg *m, size_t *off,
+                                  size_t *len);
 
 typedef struct gri_link gri_link;
 

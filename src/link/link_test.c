@@ -3,6 +3,7 @@
  * owned by a test actor and a raw nng_stream peer: framing across reads,
  * coalesced writes, and a malformed or oversize frame failing the link.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include <nng/nng.h>
@@ -75,10 +76,15 @@ raw_io(nng_stream *s, void *buf, size_t len, bool send)
 
 /* The owner: echoes every frame back, counts events. */
 typedef struct echo_owner {
-	gri_actor  base;
-	gri_link  *link;   /* owner only after setup */
-	int        frames; /* owner only */
-	int        error;  /* owner only; read after the latch */
+	gri_actor base;
+	gri_link *link; /* owner only after setup */
+	/* Written by the owner; atomic, for the test thread reads them
+	 * once the frames have come back (through the socket, which does
+	 * not order memory for TSan). */
+	atomic_int frames;   /* frames received */
+	atomic_int messages; /* GRI_LINK_FRAME events that carried them */
+	atomic_int multi;    /* those that carried more than one */
+	int        error;    /* owner only; read after the latch */
 	gts_latch *errored;
 	gts_latch *stopped;
 } echo_owner;
@@ -91,10 +97,24 @@ echo_dispatch(gri_actor *self, gri_msg *m)
 
 	GTS_EQ(lm->epoch, 7);
 	switch (m->id - BASE_ID) {
-	case GRI_LINK_FRAME:
-		o->frames++;
+	case GRI_LINK_FRAME: {
+		const uint8_t *frame;
+		size_t         off = 0, len, sum = 0;
+		int            n = 0;
+		/* Whole frames, back to back; several only if small. */
+		while ((frame = gri_link_msg_frame(lm, &off, &len)) != NULL) {
+			GTS_ASSERT(frame == lm->data + sum);
+			sum += len;
+			n++;
+		}
+		GTS_EQ(sum, lm->len);
+		GTS_ASSERT(n == 1 || lm->len <= GRI_LINK_BATCH_MAX);
+		atomic_fetch_add(&o->frames, n);
+		atomic_fetch_add(&o->messages, 1);
+		atomic_fetch_add(&o->multi, n > 1);
 		GTS_PASS(gri_link_send(o->link, lm->data, lm->len));
 		break;
+	}
 	case GRI_LINK_SENT:
 		(void) gri_link_sent(o->link, lm);
 		break;
@@ -211,6 +231,11 @@ test_link_echo_many(void)
 		                  (size_t) (i % 300));
 	}
 	echo_check(&f, out, in, len);
+	/* Echoed whole, so every frame has been through the owner; small
+	 * frames written at once came in batches. */
+	GTS_EQ(atomic_load(&f.owner->frames), n);
+	GTS_ASSERT(atomic_load(&f.owner->messages) < n);
+	GTS_ASSERT(atomic_load(&f.owner->multi) > 0);
 	fixture_down(&f);
 }
 
@@ -265,7 +290,29 @@ test_link_oversize_fails(void)
 	raw_io(f.peer, out, len, true);
 	GTS_ASSERT(gts_latch_wait(&f.errored, WAIT_MS));
 	GTS_FAIL(f.owner->error, GORUMS_EMSGSIZE);
-	GTS_EQ(f.owner->frames, 0);
+	GTS_EQ(atomic_load(&f.owner->frames), 0);
+	fixture_down(&f);
+}
+
+static void
+test_link_malformed_after_good_frames(void)
+{
+	fixture f;
+	uint8_t out[256];
+	size_t  len = 0;
+
+	fixture_up(&f, GRI_WIRE_MAX_FRAME_DEFAULT);
+	/* Three good frames and a length too short for a header, in one
+	 * write: the three reach the owner (in one batch or more), then the
+	 * error. */
+	for (uint32_t i = 0; i < 3; i++) {
+		len += make_frame(out + len, sizeof(out) - len, i, 10);
+	}
+	memcpy(out + len, (uint8_t[]) {0, 0, 0, 3, 1, 1, 1}, 7);
+	raw_io(f.peer, out, len + 7, true);
+	GTS_ASSERT(gts_latch_wait(&f.errored, WAIT_MS));
+	GTS_FAIL(f.owner->error, GORUMS_EPROTO);
+	GTS_EQ(atomic_load(&f.owner->frames), 3);
 	fixture_down(&f);
 }
 
@@ -286,6 +333,8 @@ gts_test TEST_LIST[] = {
     {"link large frame", test_link_large_frame},
     {"link echo past socket buffers", test_link_echo_past_socket_buffers},
     {"link oversize fails", test_link_oversize_fails},
+    {"link malformed after good frames",
+     test_link_malformed_after_good_frames},
     {"link peer close fails", test_link_peer_close_fails},
     {NULL, NULL},
 };
