@@ -236,6 +236,7 @@ node_on_dialed(gorums_node *n, node_dialed_msg *m)
 		node_break(n, err);
 		return;
 	}
+	gri_link_count_into(n->link, &n->stream_queued);
 	n->backoff_ms = n->opts.backoff_min_ms;
 	gri_log(&n->opts.logger, GORUMS_LOG_INFO, "node %s: connected",
 	        n->addr);
@@ -276,12 +277,24 @@ node_grow(void **buf, size_t *cap, size_t need, size_t elem)
 	return (true);
 }
 
+/*
+ * node_queue_full tells whether a frame of len bytes would take a queue
+ * holding queued bytes past send_queue_max. An empty queue takes any
+ * frame (max_frame bounds it), so that a bound below the frame size
+ * slows a sender down without refusing its larger messages for ever.
+ */
+static bool
+node_queue_full(size_t queued, size_t len, const gri_node_opts *o)
+{
+	return (queued > 0 && queued + len > o->send_queue_max);
+}
+
 /* node_queue keeps a frame (and a one-way waiter) until connected; c is
  * NULL for a fire-and-forget frame. */
 static gorums_err
 node_queue(gorums_node *n, node_call_msg *m, gorums_call *c)
 {
-	if (n->backlog_len + m->len > n->opts.send_queue_max) {
+	if (node_queue_full(n->backlog_len, m->len, &n->opts)) {
 		return (GORUMS_EAGAIN);
 	}
 	if (!node_grow((void **) &n->backlog, &n->backlog_cap,
@@ -327,8 +340,8 @@ node_on_post(gorums_node *n, node_call_msg *m)
 		(void) node_queue(n, m, NULL);
 		return;
 	}
-	/* No queue bound here: gri_node_post bounded what waits for us, so
-	 * the stream's queue stays within twice send_queue_max. */
+	/* No queue bound here: gri_node_post_full counts the stream's queue
+	 * with what waits for us, and refuses posts past nowait_queue_max. */
 	if ((err = gri_link_send(n->link, m->frame, m->len)) != GORUMS_OK) {
 		node_break(n, err);
 	}
@@ -373,7 +386,7 @@ node_on_call(gorums_node *n, node_call_msg *m)
 	/* The send queue is bounded: a caller faster than the stream gets
 	 * GORUMS_EAGAIN instead of growing the queue without end. */
 	if (n->link != NULL &&
-	    gri_link_queued(n->link) + m->len > n->opts.send_queue_max) {
+	    node_queue_full(gri_link_queued(n->link), m->len, &n->opts)) {
 		node_finish(c, GORUMS_EAGAIN, NULL);
 		return;
 	}
@@ -676,6 +689,7 @@ gri_node_alloc(gorums_node **np, gri_sched *sched, gri_timer *timer,
 	atomic_init(&n->latency_ns, 0);
 	atomic_init(&n->connected, false);
 	atomic_init(&n->npending, 0);
+	atomic_init(&n->stream_queued, 0);
 	atomic_init(&n->closed, false);
 	gri_idmap_init(&n->pending);
 	gri_timeout_init(&n->redial, node_redial_cb, n);
@@ -806,11 +820,13 @@ gri_node_send_frame(gorums_node *n, gorums_call *c, const uint8_t *frame,
 bool
 gri_node_post_full(gorums_node *n)
 {
-	/* Nothing pushes back on a sender that does not wait: without this
-	 * bound, a sender faster than the node actor grows its mailbox
-	 * without end (the link's queue bound applies only after it). */
-	return (atomic_load_explicit(&n->posted, memory_order_relaxed) >
-	        n->opts.send_queue_max);
+	/* Nothing else pushes back on a sender that does not wait: without
+	 * this bound, a sender faster than the stream grows the node's
+	 * mailbox, or else its stream's queue, without end. */
+	return (
+	    atomic_load_explicit(&n->posted, memory_order_relaxed) +
+	        atomic_load_explicit(&n->stream_queued, memory_order_relaxed) >
+	    n->opts.nowait_queue_max);
 }
 
 gorums_err

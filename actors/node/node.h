@@ -32,6 +32,7 @@ typedef struct gri_node_opts {
 	int     backoff_max_ms;
 	size_t  max_frame;
 	size_t  send_queue_max;
+	size_t  nowait_queue_max;
 	int64_t wait_spin_ns;       /* callers spin this long before parking */
 	struct nng_tls_config *tls; /* the manager's, for tls+tcp:// */
 	gorums_logger          logger; /* the manager's */
@@ -55,6 +56,9 @@ struct gorums_node {
 	atomic_size_t        npending;
 	atomic_size_t        posted; /* gri_node_post messages not yet taken,
 	                              * bytes allocated */
+	atomic_size_t
+	    stream_queued; /* bytes waiting in the stream's queue,
+	                    * kept by the link (gri_link_count_into) */
 	/* Set by close: new calls fail at once (a hint; the actor decides). */
 	atomic_bool closed;
 
@@ -128,10 +132,12 @@ gorums_err gri_node_post(gorums_node *n, uint32_t method,
                          size_t len);
 
 /*
- * gri_node_post_full is true once posts of send_queue_max bytes (as
- * allocated) wait for n's actor: the only push-back a sender that does
- * not wait gets (GORUMS_EAGAIN). A hint: posts racing with it may pass the
- * bound by what they carry.
+ * gri_node_post_full is true once nowait_queue_max bytes wait for n: posts
+ * not yet taken by its actor (as allocated) and frames in its stream's
+ * queue. The only push-back a sender that does not wait gets
+ * (GORUMS_EAGAIN). A hint: posts racing with it may pass the bound by what
+ * they carry, and the write in progress is not counted (so memory stays
+ * within about twice the bound).
  */
 bool gri_node_post_full(gorums_node *n);
 

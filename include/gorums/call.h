@@ -90,8 +90,8 @@ void gorums_call_free(gorums_call *c);
  * with GORUMS_NOWAIT once it is queued: fire and forget, whatever happens
  * to it later is not reported (a node that is down drops it). A sender
  * faster than the node gets GORUMS_EAGAIN, and nothing is sent, once
- * send_queue_max bytes wait for the node (gorums_mgr_opts): back off and
- * retry.
+ * send_queue_max bytes wait for the node (nowait_queue_max with
+ * GORUMS_NOWAIT; gorums_mgr_opts): back off and retry.
  */
 gorums_err gorums_unicast(gorums_node *n, uint32_t method,
                           const ProtobufCMessage *msg, int flags);

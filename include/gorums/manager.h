@@ -35,7 +35,17 @@ typedef struct gorums_mgr_opts {
 	int     backoff_max_ms;  /* reconnect delay cap; default 5000 */
 	size_t  max_frame;       /* largest frame sent/accepted; 0: 4 MiB */
 	size_t  send_queue_max;  /* bytes queued per node, beyond which calls
-	                          * fail with GORUMS_EAGAIN; 0: 64 MiB */
+	                          * fail with GORUMS_EAGAIN (a frame is taken
+	                          * whenever nothing is queued); 0: 64 MiB */
+	/*
+	 * nowait_queue_max bounds the bytes of fire-and-forget messages
+	 * (GORUMS_NOWAIT) waiting per node, in its mailbox and its stream's
+	 * queue; past it such sends fail with GORUMS_EAGAIN and send nothing.
+	 * Waiting calls are bounded by their callers; these only by this, so
+	 * it is small: a sender that outruns its servers backs off within
+	 * milliseconds instead of queueing seconds. 0: 1 MiB.
+	 */
+	size_t nowait_queue_max;
 	/*
 	 * tls is the client configuration (NNG_TLS_MODE_CLIENT) for nodes at
 	 * tls+tcp:// addresses: the CA chain to verify servers against, the

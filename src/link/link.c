@@ -75,8 +75,10 @@ struct gri_link {
 	uint8_t        *pend;
 	size_t          pend_len;
 	/* pend_len, for gri_link_queued without the lock: written only
-	 * under tx_mtx, wherever pend_len changes. */
+	 * under tx_mtx, wherever pend_len changes (link_set_queued_locked),
+	 * and added to *count_into too if the owner asked. */
 	_Atomic size_t queued;
+	atomic_size_t *count_into;
 	size_t         pend_cap;
 	uint8_t       *fly;
 	size_t         fly_len;
@@ -254,6 +256,26 @@ link_tx_start(gri_link *l)
 	nng_stream_send(l->stream, l->tx_aio);
 }
 
+/* link_set_queued_locked records v as the bytes waiting to be sent. */
+static void
+link_set_queued_locked(gri_link *l, size_t v)
+{
+	size_t old = atomic_load_explicit(&l->queued, memory_order_relaxed);
+
+	atomic_store_explicit(&l->queued, v, memory_order_relaxed);
+	if (l->count_into == NULL || v == old) {
+		return;
+	}
+	/* Relaxed: a count for producers' hints, publishing nothing. */
+	if (v > old) {
+		atomic_fetch_add_explicit(l->count_into, v - old,
+		                          memory_order_relaxed);
+	} else {
+		atomic_fetch_sub_explicit(l->count_into, old - v,
+		                          memory_order_relaxed);
+	}
+}
+
 /*
  * link_tx_swap_locked moves the pending frames into the send buffer and
  * marks a send in flight; the caller starts it after unlocking.
@@ -271,7 +293,7 @@ link_tx_swap_locked(gri_link *l)
 	l->pend     = b;
 	l->pend_cap = c;
 	l->pend_len = 0;
-	atomic_store_explicit(&l->queued, 0, memory_order_relaxed);
+	link_set_queued_locked(l, 0);
 	l->in_flight = true;
 }
 
@@ -519,7 +541,7 @@ void
 gri_link_commit(gri_link *l, size_t len)
 {
 	l->pend_len += len;
-	atomic_store_explicit(&l->queued, l->pend_len, memory_order_relaxed);
+	link_set_queued_locked(l, l->pend_len);
 	pthread_mutex_unlock(&l->tx_mtx);
 }
 
@@ -557,6 +579,20 @@ gri_link_sent(gri_link *l, gri_link_msg *m)
 {
 	(void) l;
 	return (m->err);
+}
+
+void
+gri_link_count_into(gri_link *l, atomic_size_t *total)
+{
+	pthread_mutex_lock(&l->tx_mtx);
+	l->count_into = total;
+	if (total != NULL) {
+		atomic_fetch_add_explicit(
+		    total,
+		    atomic_load_explicit(&l->queued, memory_order_relaxed),
+		    memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&l->tx_mtx);
 }
 
 size_t
@@ -623,6 +659,9 @@ gri_link_free(gri_link *l)
 	free(l->rx_buf);
 	free(l->pend);
 	free(l->fly);
+	pthread_mutex_lock(&l->tx_mtx);
+	link_set_queued_locked(l, 0); /* what waited is gone with it */
+	pthread_mutex_unlock(&l->tx_mtx);
 	pthread_mutex_destroy(&l->tx_mtx);
 	gri_actor_unref(l->owner);
 	free(l);

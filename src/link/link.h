@@ -29,6 +29,7 @@
 #ifndef GRI_LINK_H
 #define GRI_LINK_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -126,6 +127,14 @@ void gri_link_flush(gri_link *l);
 
 /* gri_link_sent returns the result a GRI_LINK_SENT event carries. */
 gorums_err gri_link_sent(gri_link *l, gri_link_msg *m);
+
+/*
+ * gri_link_count_into makes l keep its queued bytes (gri_link_queued)
+ * added into *total as well, until it is freed (when they leave it): a
+ * count that outlives links, for an owner whose producers check it
+ * without touching the link. Owner only, before the first send.
+ */
+void gri_link_count_into(gri_link *l, atomic_size_t *total);
 
 /*
  * gri_link_queued is the number of bytes committed but not yet handed to

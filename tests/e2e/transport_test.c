@@ -4,15 +4,20 @@
  * After every test the manager's pending count is zero and closing leaves
  * nothing behind (ASan/LSan and TSan runs check that).
  */
+#include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <nng/nng.h>
+
 #include "gorums/call.h"
 #include "gorums/manager.h"
 #include "gorums/server.h"
+#include "src/wire/wire.h"
 #include "tests/e2e/servers.h"
 #include "tests/harness/harness.h"
 #include "tests/proto/echo.pb-c.h"
@@ -476,7 +481,8 @@ test_transport_nowait_bounded(void)
 	req.text               = text;
 	ts_start(&ts, "tcp://127.0.0.1:0");
 	gorums_mgr_opts_init(&o);
-	o.send_queue_max = 4096;
+	o.send_queue_max   = 4096;
+	o.nowait_queue_max = 4096;
 	GTS_PASS(gorums_mgr_open(&m, &o));
 	GTS_PASS(gorums_mgr_add_node(m, ts.url, &n));
 	echo_rpc(n, -1, WAIT_MS, GORUMS_OK); /* connected */
@@ -504,7 +510,7 @@ test_transport_nowait_bounded(void)
 		sent++;
 	}
 	GTS_FAIL(rv, GORUMS_EAGAIN);
-	/* About send_queue_max bytes (frames of ~230 bytes and their
+	/* About nowait_queue_max bytes (frames of ~230 bytes and their
 	 * messages) were taken, not all 1000 frames. */
 	GTS_ASSERT(sent >= 4096 / 512 && sent <= 4096 / 200 + 1);
 	/* A multicast that one full node refuses reaches no node at all, so
@@ -536,12 +542,162 @@ test_transport_nowait_bounded(void)
 	GTS_EQ(ts2.seen[1], -1);
 	pthread_mutex_unlock(&ts2.mtx);
 	echo_rpc(n, -1, WAIT_MS, GORUMS_OK);
+
+	/* A frame larger than the bound is taken whenever nothing is
+	 * queued: larger messages go one at a time, never fail for ever. */
+	Gorums__Test__Echo big = GORUMS__TEST__ECHO__INIT;
+	ProtobufCMessage  *rep = NULL;
+	char              *str = malloc(16384);
+	GTS_ASSERT(str != NULL);
+	memset(str, 'y', 16383);
+	str[16383] = '\0';
+	big.text   = str;
+	big.value  = -2;
+	GTS_PASS(gorums_rpc(n, M_ECHO, &big.base,
+	                    &gorums__test__echo__descriptor, WAIT_MS, &rep));
+	GTS_EQ(strlen(((Gorums__Test__Echo *) rep)->text), 16383);
+	protobuf_c_message_free_unpacked(rep, NULL);
+	GTS_PASS(gorums_unicast(n, M_RECORD, &big.base, 0));
+	free(str);
 	GTS_EQ(gorums_mgr_pending(m), 0);
 	gorums_mgr_close(m);
 	ts_close(&ts);
 	ts_close(&ts2);
 	gts_latch_fini(&h.in);
 	gts_latch_fini(&h.release);
+}
+
+/* ---- fire and forget into a stream that does not drain -------------- */
+
+/*
+ * peer_read_frames reads frames from s (a raw stream) until n one-way
+ * frames came, and checks that their values are 0, 1, ..., n - 1.
+ */
+static void
+peer_read_frames(nng_stream *s, int n)
+{
+	size_t   cap = 1 << 20, len = 0;
+	uint8_t *buf = malloc(cap);
+	nng_aio *aio;
+	int      got = 0;
+
+	GTS_ASSERT(buf != NULL);
+	GTS_EQ(nng_aio_alloc(&aio, NULL, NULL), 0);
+	nng_aio_set_timeout(aio, WAIT_MS);
+	while (got < n) {
+		nng_iov iov = {.iov_buf = buf + len, .iov_len = cap - len};
+		nng_aio_set_iov(aio, 1, &iov);
+		nng_stream_recv(s, aio);
+		nng_aio_wait(aio);
+		GTS_EQ(nng_aio_result(aio), 0);
+		len += nng_aio_count(aio);
+		size_t off = 0, total;
+		while (got < n &&
+		       gri_wire_frame_len(buf + off, len - off,
+		                          GRI_WIRE_MAX_FRAME_DEFAULT,
+		                          &total) == GORUMS_OK &&
+		       total <= len - off) {
+			gri_wire_frame f;
+			GTS_PASS(gri_wire_decode(
+			    buf + off, total, GRI_WIRE_MAX_FRAME_DEFAULT, &f));
+			GTS_EQ(f.hdr.kind, GRI_WIRE_ONEWAY);
+			Gorums__Test__Echo *e = gorums__test__echo__unpack(
+			    NULL, f.payload_len, f.payload);
+			GTS_ASSERT(e != NULL);
+			GTS_EQ(e->value, got);
+			gorums__test__echo__free_unpacked(e, NULL);
+			got++;
+			off += total;
+		}
+		memmove(buf, buf + off, len - off);
+		len -= off;
+	}
+	nng_aio_free(aio);
+	free(buf);
+}
+
+static bool
+connected_done(void *arg)
+{
+	return (gorums_node_connected(arg));
+}
+
+static void
+test_transport_nowait_stream_bound(void)
+{
+	nng_stream_listener *l;
+	nng_stream          *peer;
+	nng_aio             *acc;
+	gorums_mgr_opts      o;
+	gorums_mgr          *m;
+	gorums_node         *n;
+	Gorums__Test__Echo   req = GORUMS__TEST__ECHO__INIT;
+	char                 url[64], text[1024];
+	int                  port, sent = 0;
+	gorums_err           rv;
+	const size_t         bound = 64u << 10;
+
+	/* A peer that accepts and reads nothing: loopback's socket buffers
+	 * (a few MiB) fill, then the link's queue; the bound covers it. */
+	GTS_EQ(nng_stream_listener_alloc(&l, "tcp://127.0.0.1:0"), 0);
+	GTS_EQ(nng_stream_listener_listen(l), 0);
+	GTS_EQ(nng_stream_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port),
+	       0);
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", port);
+	GTS_EQ(nng_aio_alloc(&acc, NULL, NULL), 0);
+	nng_aio_set_timeout(acc, WAIT_MS);
+	nng_stream_listener_accept(l, acc);
+	gorums_mgr_opts_init(&o);
+	o.nowait_queue_max = bound;
+	GTS_PASS(gorums_mgr_open(&m, &o));
+	GTS_PASS(gorums_mgr_add_node(m, url, &n));
+	memset(text, 'z', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	req.text               = text;
+	req.value              = sent;
+	GTS_PASS(gorums_unicast(n, M_RECORD, &req.base, GORUMS_NOWAIT));
+	sent++;
+	nng_aio_wait(acc);
+	GTS_EQ(nng_aio_result(acc), 0);
+	peer = nng_aio_get_output(acc, 0);
+	GTS_ASSERT(gts_poll(connected_done, n, WAIT_MS));
+
+	/* Post until refused for good: within the socket buffers and the
+	 * bound, far below the 256 MiB that would mean the stream's queue
+	 * is not counted. A refusal while the node's actor lags behind
+	 * passes once it caught up; refusals that last 200 ms do not (the
+	 * peer never reads), and with a correct bound they last for ever. */
+	uint64_t refused_since = 0;
+	for (;;) {
+		req.value = sent;
+		rv = gorums_unicast(n, M_RECORD, &req.base, GORUMS_NOWAIT);
+		if (rv == GORUMS_EAGAIN) {
+			uint64_t now = gts_now_ns();
+			if (refused_since == 0) {
+				refused_since = now;
+			} else if (now - refused_since > 200000000u) {
+				break;
+			}
+			sched_yield();
+			continue;
+		}
+		GTS_PASS(rv);
+		refused_since = 0;
+		sent++;
+		GTS_ASSERT((size_t) sent * sizeof(text) < (256u << 20));
+	}
+
+	/* The peer reads: everything taken arrives, in order, and posts are
+	 * taken again. */
+	peer_read_frames(peer, sent);
+	post_arg pa = {n, &req, GORUMS_EAGAIN};
+	req.value   = sent;
+	GTS_ASSERT(gts_poll(post_done, &pa, WAIT_MS));
+	GTS_PASS(pa.rv);
+	gorums_mgr_close(m);
+	nng_stream_free(peer);
+	nng_aio_free(acc);
+	nng_stream_listener_free(l);
 }
 
 gts_test TEST_LIST[] = {
@@ -553,6 +709,7 @@ gts_test TEST_LIST[] = {
     {"transport close pending", test_transport_close_pending},
     {"transport callback before wait", test_transport_callback_before_wait},
     {"transport nowait bounded", test_transport_nowait_bounded},
+    {"transport nowait stream bound", test_transport_nowait_stream_bound},
     {"transport no threads left", test_transport_no_threads_left},
     {NULL, NULL},
 };
