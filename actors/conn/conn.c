@@ -101,6 +101,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "src/arena.h"
@@ -226,6 +227,14 @@ struct gri_conn {
 	gorums_err      fail;      /* close at the end of this behaviour */
 	bool            drained;   /* draining, and no ctx is left */
 	char            peer[128]; /* the client's address, for messages */
+	bool            greeted;   /* a frame came: no HELLO may follow */
+
+	/* The client's connection metadata (its HELLO frame, copied), or
+	 * NULL. Written by the actor at the first frame, before any request
+	 * is queued (so the queue's mutex publishes it to the handlers);
+	 * read-only after; freed with the connection. */
+	gri_wire_frame *hello;
+	uint8_t        *hello_buf;
 };
 
 static gri_conn *
@@ -904,6 +913,29 @@ conn_on_stop(gri_conn *c, conn_stop_msg *m)
 	}
 }
 
+/*
+ * conn_on_hello keeps the client's connection metadata. Only as the first
+ * frame, and once: anything else is a protocol error.
+ */
+static void
+conn_on_hello(gri_conn *c, const uint8_t *frame, size_t len)
+{
+	if (c->greeted) {
+		c->fail = GORUMS_EPROTO;
+		return;
+	}
+	c->greeted = true;
+	if ((c->hello_buf = malloc(len)) == NULL ||
+	    (c->hello = malloc(sizeof(*c->hello))) == NULL) {
+		c->fail = GORUMS_ENOMEM;
+		return;
+	}
+	memcpy(c->hello_buf, frame, len);
+	/* Decoded before: it decodes again, now pointing into our copy. */
+	(void) gri_wire_decode(c->hello_buf, len, c->host->max_frame,
+	                       c->hello);
+}
+
 static void
 conn_on_frame(gri_conn *c, const uint8_t *frame, size_t len)
 {
@@ -916,6 +948,11 @@ conn_on_frame(gri_conn *c, const uint8_t *frame, size_t len)
 		c->fail = rv; /* malformed: this connection is done */
 		return;
 	}
+	if (f.hdr.kind == GRI_WIRE_HELLO) {
+		conn_on_hello(c, frame, len);
+		return;
+	}
+	c->greeted = true;
 	if (f.hdr.kind != GRI_WIRE_REQUEST && f.hdr.kind != GRI_WIRE_ONEWAY) {
 		/* Replies and stream frames are for clients; a server has
 		 * nothing to match them with. */
@@ -1052,6 +1089,8 @@ conn_fini(gri_actor *self)
 	if (dm != NULL) {
 		gri_msg_free(dm);
 	}
+	free(c->hello);
+	free(c->hello_buf);
 	pthread_mutex_destroy(&c->rq_mtx);
 	c->host->release(c->host);
 }
@@ -1163,4 +1202,34 @@ size_t
 gri_conn_nqueued(gri_conn *c)
 {
 	return (atomic_load_explicit(&c->rq_len, memory_order_relaxed));
+}
+
+gorums_err
+gorums_ctx_metadata(gorums_ctx *ctx, const char *key, const void **val,
+                    size_t *len)
+{
+	const gri_wire_frame *h;
+	size_t                klen;
+
+	if (ctx == NULL || key == NULL) {
+		return (GORUMS_EINVAL);
+	}
+	klen = strlen(key);
+	if ((h = ctx->conn->hello) == NULL) {
+		return (GORUMS_ENOENT);
+	}
+	for (size_t i = 0; i < h->hdr.n_meta; i++) {
+		const gri_wire_meta *m = &h->meta[i];
+		if (m->key_len == klen &&
+		    (klen == 0 || memcmp(m->key, key, klen) == 0)) {
+			if (val != NULL) {
+				*val = m->val;
+			}
+			if (len != NULL) {
+				*len = m->val_len;
+			}
+			return (GORUMS_OK);
+		}
+	}
+	return (GORUMS_ENOENT);
 }

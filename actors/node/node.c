@@ -237,6 +237,13 @@ node_on_dialed(gorums_node *n, node_dialed_msg *m)
 		return;
 	}
 	gri_link_count_into(n->link, &n->stream_queued);
+	/* The connection metadata goes first, before anything queued. */
+	if (n->hello != NULL &&
+	    (err = gri_link_send(n->link, n->hello, n->hello_len)) !=
+	        GORUMS_OK) {
+		node_break(n, err);
+		return;
+	}
 	n->backoff_ms = n->opts.backoff_min_ms;
 	gri_log(&n->opts.logger, GORUMS_LOG_INFO, "node %s: connected",
 	        n->addr);
@@ -636,6 +643,7 @@ node_fini(gri_actor *self)
 	free(n->backlog);
 	free(n->sendwait);
 	free(n->addr);
+	free(n->hello);
 	if (n->on_free != NULL) {
 		gri_call_complete(n->on_free, GORUMS_OK, NULL);
 		gri_call_unref(n->on_free);
@@ -663,7 +671,8 @@ static const gri_actor_ops node_ops = {
 
 gorums_err
 gri_node_alloc(gorums_node **np, gri_sched *sched, gri_timer *timer,
-               const char *addr, uint32_t id, const gri_node_opts *opts)
+               const char *addr, uint32_t id, const gri_node_opts *opts,
+               uint8_t *hello, size_t hello_len)
 {
 	gri_actor   *a;
 	gorums_node *n;
@@ -671,15 +680,19 @@ gri_node_alloc(gorums_node **np, gri_sched *sched, gri_timer *timer,
 	char        *copy = strdup(addr);
 
 	if (copy == NULL) {
+		free(hello);
 		return (GORUMS_ENOMEM);
 	}
 	if ((rv = gri_actor_spawn(sched, &node_ops, sizeof(*n), &a)) !=
 	    GORUMS_OK) {
 		free(copy);
+		free(hello);
 		return (rv);
 	}
 	n             = (gorums_node *) a;
 	n->addr       = copy;
+	n->hello      = hello;
+	n->hello_len  = hello_len;
 	n->id         = id;
 	n->timer      = timer;
 	n->opts       = *opts;

@@ -44,6 +44,8 @@ struct gorums_node {
 	/* Set at alloc, read-only after. */
 	char         *addr;
 	uint32_t      id;
+	uint8_t      *hello; /* sent first on each stream, or NULL */
+	size_t        hello_len;
 	gri_timer    *timer;
 	gri_node_opts opts;
 
@@ -87,11 +89,14 @@ struct gorums_node {
 
 /*
  * gri_node_alloc spawns a node actor for the normalised address addr.
+ * hello (may be NULL) is the frame sent first on every new stream (the
+ * connection metadata); the node owns it from now on, also on failure.
  * The caller holds the returned reference.
  */
 gorums_err gri_node_alloc(gorums_node **np, gri_sched *sched, gri_timer *timer,
                           const char *addr, uint32_t id,
-                          const gri_node_opts *opts);
+                          const gri_node_opts *opts, uint8_t *hello,
+                          size_t hello_len);
 
 /*
  * gri_node_prepare_call sets c's routing fields for n (node, message id,

@@ -27,6 +27,21 @@ typedef struct gorums_node gorums_node;
 
 struct nng_tls_config; /* <nng/supplemental/tls/tls.h> */
 
+/* gorums_md is one metadata entry: a key and a value of len bytes. */
+typedef struct gorums_md {
+	const char *key; /* NUL-terminated, at most 65535 bytes */
+	const void *val; /* may be NULL if len is 0 */
+	size_t      len;
+} gorums_md;
+
+/*
+ * gorums_per_node_md_fn adds metadata for the node node_id: it fills
+ * out[0..max) and returns how many entries it wrote. The entries are
+ * copied before it returns to gorums.
+ */
+typedef size_t (*gorums_per_node_md_fn)(void *arg, uint32_t node_id,
+                                        gorums_md *out, size_t max);
+
 typedef struct gorums_mgr_opts {
 	int     nthreads;        /* actor workers; 0: number of cores */
 	int64_t spin_ns;         /* idle spinning of workers; <0: default */
@@ -63,6 +78,18 @@ typedef struct gorums_mgr_opts {
 	/* logger hears of connections made, failed and lost (gorums/log.h);
 	 * default: none. */
 	gorums_logger logger;
+	/*
+	 * metadata[0..nmetadata) goes to every node whenever a connection to
+	 * it is made, before any call on it (Gorums' WithMetadata); server
+	 * handlers read it with gorums_ctx_metadata. per_node_metadata, if
+	 * set, adds entries of a node's own (WithPerNodeMetadata), asked once
+	 * when the node is added. Both are copied; 32 entries per node at
+	 * most (GORUMS_EINVAL from open or from adding the node).
+	 */
+	const gorums_md      *metadata;
+	size_t                nmetadata;
+	gorums_per_node_md_fn per_node_metadata;
+	void                 *per_node_metadata_arg;
 } gorums_mgr_opts;
 
 /*

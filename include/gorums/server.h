@@ -183,6 +183,16 @@ uint32_t gorums_ctx_method(const gorums_ctx *ctx);
 /* gorums_ctx_oneway is true for unicast/multicast requests (no answer). */
 bool gorums_ctx_oneway(const gorums_ctx *ctx);
 
+/*
+ * gorums_ctx_metadata looks key up in the metadata the client sent when it
+ * connected (gorums_mgr_opts.metadata and .per_node_metadata, as Gorums'
+ * WithMetadata): *val and *len (either may be NULL) get the value, valid
+ * as long as the ctx is. GORUMS_ENOENT if the client sent no such key, or
+ * no metadata at all. Any thread holding the ctx.
+ */
+gorums_err gorums_ctx_metadata(gorums_ctx *ctx, const char *key,
+                               const void **val, size_t *len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -36,6 +36,7 @@ struct gorums_mgr {
 	gri_sched      *sched;
 	gri_timer      *timer;
 	gri_node_opts   node_opts;
+	gri_wire_meta  *md; /* opts.metadata, copied into one block */
 
 	/* Guarded by mtx. */
 	pthread_mutex_t mtx;
@@ -58,6 +59,117 @@ gorums_mgr_opts_init(gorums_mgr_opts *o)
 	o->dial_timeout_ms = 3000;
 	o->backoff_min_ms  = 50;
 	o->backoff_max_ms  = 5000;
+}
+
+/* mgr_md_entry checks e and describes it as a wire entry. */
+static bool
+mgr_md_entry(const gorums_md *e, gri_wire_meta *out)
+{
+	if (e->key == NULL || strlen(e->key) > UINT16_MAX ||
+	    (e->val == NULL && e->len > 0)) {
+		return (false);
+	}
+	*out = (gri_wire_meta) {.key     = e->key,
+	                        .key_len = strlen(e->key),
+	                        .val     = e->val,
+	                        .val_len = e->len};
+	return (true);
+}
+
+/*
+ * mgr_md_copy copies md[0..n) into one block (entries, then keys and
+ * values) so that the caller's may go; *out is NULL if n is 0.
+ */
+static gorums_err
+mgr_md_copy(const gorums_md *md, size_t n, gri_wire_meta **out)
+{
+	gri_wire_meta *meta;
+	size_t         size;
+	uint8_t       *p;
+
+	*out = NULL;
+	if (n == 0) {
+		return (GORUMS_OK);
+	}
+	if (md == NULL || n > GRI_WIRE_MAX_META) {
+		return (GORUMS_EINVAL);
+	}
+	size = n * sizeof(*meta);
+	for (size_t i = 0; i < n; i++) {
+		gri_wire_meta e;
+		if (!mgr_md_entry(&md[i], &e)) {
+			return (GORUMS_EINVAL);
+		}
+		size += e.key_len + e.val_len;
+	}
+	if ((meta = malloc(size)) == NULL) {
+		return (GORUMS_ENOMEM);
+	}
+	p = (uint8_t *) (meta + n);
+	for (size_t i = 0; i < n; i++) {
+		(void) mgr_md_entry(&md[i], &meta[i]);
+		memcpy(p, meta[i].key, meta[i].key_len);
+		meta[i].key = (const char *) p;
+		p += meta[i].key_len;
+		if (meta[i].val_len > 0) {
+			memcpy(p, meta[i].val, meta[i].val_len);
+			meta[i].val = p;
+			p += meta[i].val_len;
+		} else {
+			meta[i].val = NULL; /* the caller's may go */
+		}
+	}
+	*out = meta;
+	return (GORUMS_OK);
+}
+
+/*
+ * mgr_hello encodes the HELLO frame for node id: the manager's metadata
+ * and the node's own (per_node_metadata). *hp is NULL if there is none.
+ */
+static gorums_err
+mgr_hello(gorums_mgr *m, uint32_t id, uint8_t **hp, size_t *lenp)
+{
+	gri_wire_meta meta[GRI_WIRE_MAX_META];
+	gorums_md     own[GRI_WIRE_MAX_META];
+	size_t        n = m->opts.nmetadata, k = 0, size;
+	gri_wire_hdr  h = {.kind = GRI_WIRE_HELLO};
+	uint8_t      *buf;
+	gorums_err    rv;
+
+	*hp   = NULL;
+	*lenp = 0;
+	for (size_t i = 0; i < n; i++) {
+		meta[i] = m->md[i];
+	}
+	if (m->opts.per_node_metadata != NULL) {
+		k = m->opts.per_node_metadata(m->opts.per_node_metadata_arg,
+		                              id, own, GRI_WIRE_MAX_META - n);
+		if (k > GRI_WIRE_MAX_META - n) {
+			return (GORUMS_EINVAL);
+		}
+		for (size_t i = 0; i < k; i++) {
+			if (!mgr_md_entry(&own[i], &meta[n + i])) {
+				return (GORUMS_EINVAL);
+			}
+		}
+	}
+	if (n + k == 0) {
+		return (GORUMS_OK);
+	}
+	h.n_meta = (uint16_t) (n + k);
+	size     = gri_wire_header_size(n + k, meta);
+	if ((buf = malloc(size)) == NULL) {
+		return (GORUMS_ENOMEM);
+	}
+	rv = gri_wire_encode_header(&h, meta, 0, m->opts.max_frame, buf, size,
+	                            lenp);
+	if (rv != GORUMS_OK) {
+		free(buf);
+		return (rv == GORUMS_EMSGSIZE ? GORUMS_EINVAL : rv);
+	}
+	*hp = buf;
+	return (GORUMS_OK);
 }
 
 gorums_err
@@ -106,15 +218,22 @@ gorums_mgr_open(gorums_mgr **mp, const gorums_mgr_opts *o)
 	};
 	so = (gri_sched_opts) {.nthreads = m->opts.nthreads,
 	                       .spin_ns  = m->opts.spin_ns};
+	if ((rv = mgr_md_copy(m->opts.metadata, m->opts.nmetadata, &m->md)) !=
+	    GORUMS_OK) {
+		free(m);
+		return (rv);
+	}
 	pthread_mutex_init(&m->mtx, NULL);
 	if ((rv = gri_sched_hold(&m->sched, &so)) != GORUMS_OK) {
 		pthread_mutex_destroy(&m->mtx);
+		free(m->md);
 		free(m);
 		return (rv);
 	}
 	if ((rv = gri_timer_alloc(&m->timer)) != GORUMS_OK) {
 		gri_sched_release(m->sched);
 		pthread_mutex_destroy(&m->mtx);
+		free(m->md);
 		free(m);
 		return (rv);
 	}
@@ -163,6 +282,7 @@ gorums_mgr_close(gorums_mgr *m)
 	if (m->opts.tls != NULL) {
 		nng_tls_config_free(m->opts.tls);
 	}
+	free(m->md);
 	free(m->nodes);
 	pthread_mutex_destroy(&m->mtx);
 	free(m);
@@ -237,41 +357,52 @@ mgr_add(gorums_mgr *m, const char *norm, uint32_t id, bool want_new,
 {
 	gorums_node *n;
 	gorums_err   rv;
+	uint8_t     *hello;
+	size_t       hello_len;
 
 	/* Without the manager's TLS configuration no server could be
 	 * verified: refused here rather than by every handshake. */
 	if (gri_url_is_tls(norm) && m->opts.tls == NULL) {
 		return (GORUMS_EINVAL);
 	}
+	/* Outside the lock: it may call the user's per-node function. */
+	if ((rv = mgr_hello(m, id, &hello, &hello_len)) != GORUMS_OK) {
+		return (rv);
+	}
 	pthread_mutex_lock(&m->mtx);
 	for (size_t i = 0; i < m->nnodes; i++) {
 		bool same_addr = strcmp(m->nodes[i]->addr, norm) == 0;
 		if (same_addr && !want_new && m->nodes[i]->id == id) {
 			*np = m->nodes[i];
-			pthread_mutex_unlock(&m->mtx);
-			return (GORUMS_OK);
+			rv  = GORUMS_OK;
+			goto out;
 		}
 		if (same_addr || m->nodes[i]->id == id) {
-			pthread_mutex_unlock(&m->mtx);
-			return (GORUMS_EEXIST);
+			rv = GORUMS_EEXIST;
+			goto out;
 		}
 	}
 	if (m->nnodes == m->cap) {
 		size_t        nc = m->cap > 0 ? m->cap * 2 : 8;
 		gorums_node **nn = realloc(m->nodes, nc * sizeof(*nn));
 		if (nn == NULL) {
-			pthread_mutex_unlock(&m->mtx);
-			return (GORUMS_ENOMEM);
+			rv = GORUMS_ENOMEM;
+			goto out;
 		}
 		m->nodes = nn;
 		m->cap   = nc;
 	}
-	rv = gri_node_alloc(&n, m->sched, m->timer, norm, id, &m->node_opts);
+	/* The node owns hello from here, also on failure. */
+	rv    = gri_node_alloc(&n, m->sched, m->timer, norm, id, &m->node_opts,
+	                       hello, hello_len);
+	hello = NULL;
 	if (rv == GORUMS_OK) {
 		m->nodes[m->nnodes++] = n;
 		*np                   = n;
 	}
+out:
 	pthread_mutex_unlock(&m->mtx);
+	free(hello);
 	return (rv);
 }
 

@@ -52,7 +52,7 @@ add_sat(size_t a, size_t b)
 bool
 gri_wire_kind_valid(int kind)
 {
-	return (kind >= GRI_WIRE_REQUEST && kind <= GRI_WIRE_STREAM_END);
+	return (kind >= GRI_WIRE_REQUEST && kind <= GRI_WIRE_KIND_LAST);
 }
 
 gorums_err

@@ -78,7 +78,12 @@ typedef enum gri_wire_kind {
 	GRI_WIRE_ONEWAY      = 4, /* no answer expected (unicast, multicast) */
 	GRI_WIRE_STREAM_ITEM = 5, /* one of several replies (correctable) */
 	GRI_WIRE_STREAM_END  = 6, /* the last of a stream of replies */
+	GRI_WIRE_HELLO       = 7, /* a client's first frame on a stream: its
+	                           * connection metadata; no answer */
 } gri_wire_kind;
+
+/* GRI_WIRE_KIND_LAST is the highest valid kind. */
+#define GRI_WIRE_KIND_LAST GRI_WIRE_HELLO
 
 /*
  * gri_wire_hdr is the fixed part of a frame, without its length and

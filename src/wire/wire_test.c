@@ -193,7 +193,7 @@ test_wire_round_trip(void)
 	msgs[1]        = &empty;
 	msgs[2]        = &full;
 
-	for (int k = GRI_WIRE_REQUEST; k <= GRI_WIRE_STREAM_END; k++) {
+	for (int k = GRI_WIRE_REQUEST; k <= GRI_WIRE_KIND_LAST; k++) {
 		for (size_t a = 0; a < 3; a++) {
 			for (size_t b = 0; b < 3; b++) {
 				gri_wire_hdr h = {
@@ -451,7 +451,7 @@ test_wire_bad_version(void)
 static void
 test_wire_bad_kind(void)
 {
-	static const uint8_t kinds[] = {0, 7, 8, 0x80, 0xff};
+	static const uint8_t kinds[] = {0, 8, 9, 0x80, 0xff};
 	size_t               len, hsz;
 	uint8_t             *full = sample_frame(&len, &hsz);
 	uint8_t              buf[64];
@@ -469,7 +469,7 @@ test_wire_bad_kind(void)
 		                                sizeof(buf), NULL),
 		         GORUMS_EINVAL);
 	}
-	for (int k = GRI_WIRE_REQUEST; k <= GRI_WIRE_STREAM_END; k++) {
+	for (int k = GRI_WIRE_REQUEST; k <= GRI_WIRE_KIND_LAST; k++) {
 		GTS_ASSERT(gri_wire_kind_valid(k));
 		full[5] = (uint8_t) k;
 		GTS_PASS(decode_copy(full, len, MAXF));

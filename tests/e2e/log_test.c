@@ -58,6 +58,17 @@ test_log_server_connections(void)
 	                            gorums_strerror(GORUMS_EPROTO)),
 	                       WAIT_MS));
 	tc_close(&c);
+
+	/* Connection metadata (HELLO) comes first or not at all: one after
+	 * a request ends the connection too. */
+	GTS_PASS(tc_dial(&c, ts.url, WAIT_MS));
+	GTS_PASS(tc_send(&c, GRI_WIRE_HELLO, 0, 0, NULL));
+	GTS_PASS(tc_send_echo(&c, GRI_WIRE_REQUEST, 2, M_ECHO, "hi", 2));
+	GTS_PASS(tc_recv(&c, &f, WAIT_MS));
+	GTS_EQ(f.hdr.status, GORUMS_OK);
+	GTS_PASS(tc_send(&c, GRI_WIRE_HELLO, 0, 0, NULL));
+	GTS_ASSERT(tc_closed(&c, WAIT_MS));
+	tc_close(&c);
 	ts_close(&ts);
 	logcap_fini(&lc);
 }

@@ -82,6 +82,27 @@ h_stream(gorums_ctx *ctx, const ProtobufCMessage *req, void *arg)
 	return (gorums_ctx_end(ctx));
 }
 
+static gorums_err
+h_meta(gorums_ctx *ctx, const ProtobufCMessage *req, void *arg)
+{
+	const Gorums__Test__Echo *r   = (const Gorums__Test__Echo *) req;
+	Gorums__Test__Echo        rep = GORUMS__TEST__ECHO__INIT;
+	const void               *val;
+	size_t                    len;
+	char                      text[256];
+
+	(void) arg;
+	rep.value = -1;
+	if (gorums_ctx_metadata(ctx, r->text, &val, &len) == GORUMS_OK) {
+		GTS_ASSERT(len < sizeof(text));
+		memcpy(text, val, len);
+		text[len] = '\0';
+		rep.text  = text;
+		rep.value = (int64_t) len;
+	}
+	return (gorums_ctx_reply(ctx, &rep.base));
+}
+
 void
 ts_start(test_server *ts, const char *url)
 {
@@ -110,6 +131,8 @@ ts_start_opts(test_server *ts, const char *url, const gorums_server_opts *o)
 	    ts->srv, M_STATE, &gorums__test__echo__descriptor, h_state, ts));
 	GTS_PASS(gorums_server_register(
 	    ts->srv, M_STREAM, &gorums__test__echo__descriptor, h_stream, ts));
+	GTS_PASS(gorums_server_register(
+	    ts->srv, M_META, &gorums__test__echo__descriptor, h_meta, ts));
 	GTS_PASS(gorums_server_listen(ts->srv, url));
 	GTS_PASS(gorums_server_url(ts->srv, 0, ts->url, sizeof(ts->url)));
 }

@@ -19,6 +19,8 @@ enum {
 	M_BLOCK  = 3, /* release, note "blocked", wait for unblock, reply */
 	M_STATE  = 4, /* reply Echo{value = the server's value, text = name} */
 	M_STREAM = 5, /* stream req.value items Echo{value = 1..n}, then end */
+	M_META   = 6, /* reply Echo{text = connection metadata req.text, value
+	               * = its length}, or Echo{value = -1} if absent */
 	M_ABSENT = 99, /* registered nowhere */
 };
 

@@ -700,6 +700,149 @@ test_transport_nowait_stream_bound(void)
 	nng_stream_listener_free(l);
 }
 
+/* ---- connection metadata -------------------------------------------- */
+
+static size_t
+per_node_md(void *arg, uint32_t node_id, gorums_md *out, size_t max)
+{
+	char(*ids)[16] = arg;
+
+	GTS_ASSERT(max >= 1);
+	/* The node's id, as text, in a buffer that lives long enough: the
+	 * manager copies it before this returns to it. */
+	for (int i = 0; i < 2; i++) {
+		if (ids[i][0] == '\0') {
+			snprintf(ids[i], sizeof(ids[i]), "%u", node_id);
+			out[0] = (gorums_md) {"node", ids[i], strlen(ids[i])};
+			return (1);
+		}
+	}
+	return (0);
+}
+
+/* too_many_md claims more entries than there is room for (writing none). */
+static size_t
+too_many_md(void *arg, uint32_t node_id, gorums_md *out, size_t max)
+{
+	(void) arg;
+	(void) node_id;
+	(void) out;
+	return (max + 1);
+}
+
+/* meta_rpc asks the node's server for the value of key it was sent. */
+static int64_t
+meta_rpc(gorums_node *n, const char *key, char *text, size_t cap)
+{
+	Gorums__Test__Echo req = GORUMS__TEST__ECHO__INIT;
+	ProtobufCMessage  *rep = NULL;
+	int64_t            v;
+
+	req.text = (char *) key;
+	GTS_PASS(gorums_rpc(n, M_META, &req.base,
+	                    &gorums__test__echo__descriptor, WAIT_MS, &rep));
+	v = ((Gorums__Test__Echo *) rep)->value;
+	if (text != NULL) {
+		snprintf(text, cap, "%s", ((Gorums__Test__Echo *) rep)->text);
+	}
+	protobuf_c_message_free_unpacked(rep, NULL);
+	return (v);
+}
+
+static void
+test_transport_metadata(void)
+{
+	test_server     ts[2] = {{0}};
+	gorums_mgr_opts o;
+	gorums_mgr     *m, *plain;
+	gorums_node    *n[2], *pn;
+	char            ids[2][16] = {{0}}, text[64], want[16];
+	char            dir[]      = "/tmp/gorums_md_XXXXXX";
+	char            url[300], alpha[] = "alpha";
+	const uint8_t   token[] = {0, 1, 2};
+	gorums_md       md[]    = {
+	             {"client", alpha, 5}, {"token", token, 3}, {"empty", NULL, 0}};
+
+	GTS_ASSERT(mkdtemp(dir) != NULL);
+	snprintf(url, sizeof(url), "ipc://%s/s.ipc", dir);
+	ts_start(&ts[0], "tcp://127.0.0.1:0");
+	ts_start(&ts[1], url);
+	gorums_mgr_opts_init(&o);
+	o.metadata              = md;
+	o.nmetadata             = 3;
+	o.per_node_metadata     = per_node_md;
+	o.per_node_metadata_arg = ids;
+	GTS_PASS(gorums_mgr_open(&m, &o));
+	/* Copied: the caller's entries may change or go. */
+	alpha[0] = 'X';
+	GTS_PASS(gorums_mgr_add_node(m, ts[0].url, &n[0]));
+	GTS_PASS(gorums_mgr_add_node(m, ts[1].url, &n[1]));
+	for (int i = 0; i < 2; i++) {
+		GTS_EQ(meta_rpc(n[i], "client", text, sizeof(text)), 5);
+		GTS_ASSERT(strcmp(text, "alpha") == 0);
+		GTS_EQ(meta_rpc(n[i], "token", NULL, 0), 3);
+		GTS_EQ(meta_rpc(n[i], "empty", NULL, 0), 0);
+		GTS_EQ(meta_rpc(n[i], "absent", NULL, 0), -1);
+		/* Each node got its own entry. */
+		snprintf(want, sizeof(want), "%u", gorums_node_id(n[i]));
+		GTS_EQ(meta_rpc(n[i], "node", text, sizeof(text)),
+		       (int64_t) strlen(want));
+		GTS_ASSERT(strcmp(text, want) == 0);
+	}
+
+	/* A new stream says it again: the server restarts, the node
+	 * reconnects, the new connection knows the client. */
+	ts_close(&ts[1]);
+	ts_start(&ts[1], url);
+	uint64_t deadline = gts_now_ns() + (uint64_t) WAIT_MS * 1000000u;
+	for (;;) {
+		Gorums__Test__Echo req = GORUMS__TEST__ECHO__INIT;
+		ProtobufCMessage  *rep = NULL;
+		req.text               = "client";
+		if (gorums_rpc(n[1], M_META, &req.base,
+		               &gorums__test__echo__descriptor, WAIT_MS,
+		               &rep) == GORUMS_OK) {
+			GTS_EQ(((Gorums__Test__Echo *) rep)->value, 5);
+			protobuf_c_message_free_unpacked(rep, NULL);
+			break;
+		}
+		GTS_ASSERT(gts_now_ns() < deadline);
+		usleep(10000); /* failing fast in the backoff */
+	}
+
+	/* A client without metadata: the server finds none. */
+	GTS_PASS(gorums_mgr_open(&plain, NULL));
+	GTS_PASS(gorums_mgr_add_node(plain, ts[0].url, &pn));
+	GTS_EQ(meta_rpc(pn, "client", NULL, 0), -1);
+	gorums_mgr_close(plain);
+	gorums_mgr_close(m);
+
+	/* Bad metadata is refused up front. */
+	gorums_md many[33];
+	for (int i = 0; i < 33; i++) {
+		many[i] = (gorums_md) {"k", "v", 1};
+	}
+	o.per_node_metadata = NULL;
+	o.metadata          = many;
+	o.nmetadata         = 33;
+	GTS_FAIL(gorums_mgr_open(&m, &o), GORUMS_EINVAL);
+	gorums_md nokey = {NULL, "v", 1};
+	o.metadata      = &nokey;
+	o.nmetadata     = 1;
+	GTS_FAIL(gorums_mgr_open(&m, &o), GORUMS_EINVAL);
+	/* A per-node function that claims more than fits. */
+	o.metadata          = md;
+	o.nmetadata         = 3;
+	o.per_node_metadata = too_many_md;
+	GTS_PASS(gorums_mgr_open(&m, &o));
+	GTS_FAIL(gorums_mgr_add_node(m, ts[0].url, &n[0]), GORUMS_EINVAL);
+	GTS_EQ(gorums_mgr_nnodes(m), 0);
+	gorums_mgr_close(m);
+	ts_close(&ts[0]);
+	ts_close(&ts[1]);
+	rmdir(dir);
+}
+
 gts_test TEST_LIST[] = {
     {"transport order 1 server", test_transport_order_1},
     {"transport order 3 servers", test_transport_order_3},
@@ -710,6 +853,7 @@ gts_test TEST_LIST[] = {
     {"transport callback before wait", test_transport_callback_before_wait},
     {"transport nowait bounded", test_transport_nowait_bounded},
     {"transport nowait stream bound", test_transport_nowait_stream_bound},
+    {"transport metadata", test_transport_metadata},
     {"transport no threads left", test_transport_no_threads_left},
     {NULL, NULL},
 };
