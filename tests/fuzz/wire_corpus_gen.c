@@ -1,6 +1,6 @@
 /*
  * wire_corpus_gen.c: writes the seed corpus of the wire fuzzer, a few
- * valid frames covering every kind, metadata from none to
+ * valid frames covering every kind (HELLO included), metadata from none to
  * GRI_WIRE_MAX_META entries, and payloads from empty to one with fields
  * Echo does not know. The output is the same on every run.
  *
@@ -164,6 +164,10 @@ main(int argc, char **argv)
 	      (gri_wire_hdr) {GRI_WIRE_STREAM_END, 0, GRI_WIRE_ID_SERVER | 7,
 	                      8, 0},
 	      NULL, NULL, NULL, 0);
+
+	frame(dir, "hello_meta.bin",
+	      (gri_wire_hdr) {GRI_WIRE_HELLO, 2, 0, 0, 0}, meta, NULL, NULL,
+	      0);
 
 	Gorums__Test__Echo m = GORUMS__TEST__ECHO__INIT;
 	m.text               = "m";
