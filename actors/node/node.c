@@ -122,25 +122,34 @@ node_schedule_redial(gorums_node *n)
 	}
 }
 
+/*
+ * node_down is the node without a stream (what: why, for the log): it
+ * records err, fails every call waiting on the node with it, and
+ * schedules the next attempt.
+ */
 static void
-node_break(gorums_node *n, gorums_err err)
+node_down(gorums_node *n, gorums_err err, const char *what)
 {
 	size_t nfailed;
 
 	atomic_store_explicit(&n->last_error, err, memory_order_relaxed);
+	nfailed = node_fail_all(n, err);
+	gri_log(&n->opts.logger, GORUMS_LOG_WARN,
+	        "node %s: %s: %s; failed calls: %zu; next attempt in %d ms",
+	        n->addr, what, gorums_strerror(err), nfailed, n->backoff_ms);
+	node_schedule_redial(n);
+}
+
+static void
+node_break(gorums_node *n, gorums_err err)
+{
 	atomic_store_explicit(&n->connected, false, memory_order_relaxed);
 	if (n->link != NULL) {
 		gri_link_free(n->link);
 		n->link = NULL;
 	}
 	/* Every pending request was sent on that stream: fail them now. */
-	nfailed = node_fail_all(n, err);
-	gri_log(
-	    &n->opts.logger, GORUMS_LOG_WARN,
-	    "node %s: connection lost: %s; failed calls: %zu; reconnecting "
-	    "in %d ms",
-	    n->addr, gorums_strerror(err), nfailed, n->backoff_ms);
-	node_schedule_redial(n);
+	node_down(n, err, "connection lost");
 }
 
 static void
@@ -216,15 +225,7 @@ node_on_dialed(gorums_node *n, node_dialed_msg *m)
 		return; /* the drop frees the stream */
 	}
 	if (m->rv != 0) {
-		err = gri_err_from_nng(m->rv);
-		atomic_store_explicit(&n->last_error, err,
-		                      memory_order_relaxed);
-		size_t nfailed = node_fail_all(n, err);
-		gri_log(&n->opts.logger, GORUMS_LOG_WARN,
-		        "node %s: connect failed: %s; failed calls: %zu; next "
-		        "attempt in %d ms",
-		        n->addr, gorums_strerror(err), nfailed, n->backoff_ms);
-		node_schedule_redial(n);
+		node_down(n, gri_err_from_nng(m->rv), "connect failed");
 		return;
 	}
 	n->epoch++;

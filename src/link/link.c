@@ -116,12 +116,12 @@ gri_link_msg_frame(const gri_link_msg *m, size_t *off, size_t *len)
 {
 	const uint8_t *p = m->data + *off;
 
-	if (*off + 4 > m->len) {
+	/* The link checked every length before it posted them: whatever
+	 * remains is whole frames, the first of at most m->len bytes. */
+	if (gri_wire_frame_len(p, m->len - *off, m->len - *off, len) !=
+	    GORUMS_OK) {
 		return (NULL);
 	}
-	*len = 4 +
-	    (((size_t) p[0] << 24) | ((size_t) p[1] << 16) |
-	     ((size_t) p[2] << 8) | (size_t) p[3]);
 	*off += *len;
 	return (p);
 }

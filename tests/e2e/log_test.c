@@ -135,7 +135,7 @@ test_log_node_connections(void)
 	gorums_call_free(c);
 	GTS_ASSERT(logcap_wait(
 	    &lc, GORUMS_LOG_WARN,
-	    WANT(lost, "failed calls: 1", "reconnecting in"), WAIT_MS));
+	    WANT(lost, "failed calls: 1", "next attempt in"), WAIT_MS));
 	gts_latch_count_down(&unblock);
 	pthread_join(t, NULL);
 	gorums_mgr_close(m);
