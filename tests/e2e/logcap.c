@@ -7,12 +7,20 @@
 #include <string.h>
 #include <time.h>
 
+#include "tests/harness/latch.h"
+
 void
 logcap_init(logcap *lc)
 {
+	pthread_condattr_t a;
+
 	memset(lc, 0, sizeof(*lc));
+	/* Monotonic, as the harness's latch: deadlines from gts_now_ns. */
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
 	pthread_mutex_init(&lc->mtx, NULL);
-	pthread_cond_init(&lc->cv, NULL);
+	pthread_cond_init(&lc->cv, &a);
+	pthread_condattr_destroy(&a);
 }
 
 void
@@ -68,28 +76,20 @@ logcap_wait(logcap *lc, gorums_log_level level, const char *const *want,
 	int             seen  = 0;
 	bool            found = false;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long) (timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	gts_timespec_at(&until,
+	                gts_now_ns() + (uint64_t) timeout_ms * 1000000u);
 	pthread_mutex_lock(&lc->mtx);
-	for (;;) {
+	for (int rc = 0;;) {
 		for (; seen < lc->n && !found; seen++) {
 			found = lc->levels[seen] == level &&
 			    logcap_match(lc->msgs[seen], want);
 		}
-		if (found ||
-		    pthread_cond_timedwait(&lc->cv, &lc->mtx, &until) != 0) {
+		/* After a timeout, one last look (above) for what came with
+		 * it. */
+		if (found || rc != 0) {
 			break;
 		}
-	}
-	/* A last look: a message may have come with the timeout. */
-	for (; seen < lc->n && !found; seen++) {
-		found = lc->levels[seen] == level &&
-		    logcap_match(lc->msgs[seen], want);
+		rc = pthread_cond_timedwait(&lc->cv, &lc->mtx, &until);
 	}
 	pthread_mutex_unlock(&lc->mtx);
 	return (found);
