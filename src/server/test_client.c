@@ -45,6 +45,20 @@ tc_dial(tc_client *c, const char *url, int timeout_ms)
 	return (gri_err_from_nng(rv));
 }
 
+gorums_err
+tc_attach(tc_client *c, nng_stream *stream)
+{
+	int rv;
+
+	memset(c, 0, sizeof(*c));
+	if ((rv = nng_aio_alloc(&c->aio, NULL, NULL)) != 0) {
+		nng_stream_free(stream);
+		return (gri_err_from_nng(rv));
+	}
+	c->stream = stream;
+	return (GORUMS_OK);
+}
+
 void
 tc_close(tc_client *c)
 {

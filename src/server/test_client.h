@@ -32,6 +32,12 @@ typedef struct tc_client {
 /* tc_dial connects c to url within timeout_ms. */
 gorums_err tc_dial(tc_client *c, const char *url, int timeout_ms);
 
+/*
+ * tc_attach makes c a client on stream, which it owns from now on (a
+ * stream accepted by the test itself, for a peer that plays server).
+ */
+gorums_err tc_attach(tc_client *c, nng_stream *stream);
+
 /* tc_close closes and frees c's stream and buffers. */
 void tc_close(tc_client *c);
 

@@ -17,6 +17,7 @@
 #include "gorums/call.h"
 #include "gorums/manager.h"
 #include "gorums/server.h"
+#include "src/server/test_client.h"
 #include "src/wire/wire.h"
 #include "tests/e2e/servers.h"
 #include "tests/harness/harness.h"
@@ -570,50 +571,22 @@ test_transport_nowait_bounded(void)
 /* ---- fire and forget into a stream that does not drain -------------- */
 
 /*
- * peer_read_frames reads frames from s (a raw stream) until n one-way
- * frames came, and checks that their values are 0, 1, ..., n - 1.
+ * peer_read_frames reads frames from c (a raw peer) until n one-way frames
+ * came, and checks that their values are 0, 1, ..., n - 1.
  */
 static void
-peer_read_frames(nng_stream *s, int n)
+peer_read_frames(tc_client *c, int n)
 {
-	size_t   cap = 1 << 20, len = 0;
-	uint8_t *buf = malloc(cap);
-	nng_aio *aio;
-	int      got = 0;
-
-	GTS_ASSERT(buf != NULL);
-	GTS_EQ(nng_aio_alloc(&aio, NULL, NULL), 0);
-	nng_aio_set_timeout(aio, WAIT_MS);
-	while (got < n) {
-		nng_iov iov = {.iov_buf = buf + len, .iov_len = cap - len};
-		nng_aio_set_iov(aio, 1, &iov);
-		nng_stream_recv(s, aio);
-		nng_aio_wait(aio);
-		GTS_EQ(nng_aio_result(aio), 0);
-		len += nng_aio_count(aio);
-		size_t off = 0, total;
-		while (got < n &&
-		       gri_wire_frame_len(buf + off, len - off,
-		                          GRI_WIRE_MAX_FRAME_DEFAULT,
-		                          &total) == GORUMS_OK &&
-		       total <= len - off) {
-			gri_wire_frame f;
-			GTS_PASS(gri_wire_decode(
-			    buf + off, total, GRI_WIRE_MAX_FRAME_DEFAULT, &f));
-			GTS_EQ(f.hdr.kind, GRI_WIRE_ONEWAY);
-			Gorums__Test__Echo *e = gorums__test__echo__unpack(
-			    NULL, f.payload_len, f.payload);
-			GTS_ASSERT(e != NULL);
-			GTS_EQ(e->value, got);
-			gorums__test__echo__free_unpacked(e, NULL);
-			got++;
-			off += total;
-		}
-		memmove(buf, buf + off, len - off);
-		len -= off;
+	for (int got = 0; got < n; got++) {
+		gri_wire_frame f;
+		GTS_PASS(tc_recv(c, &f, WAIT_MS));
+		GTS_EQ(f.hdr.kind, GRI_WIRE_ONEWAY);
+		Gorums__Test__Echo *e =
+		    gorums__test__echo__unpack(NULL, f.payload_len, f.payload);
+		GTS_ASSERT(e != NULL);
+		GTS_EQ(e->value, got);
+		gorums__test__echo__free_unpacked(e, NULL);
 	}
-	nng_aio_free(aio);
-	free(buf);
 }
 
 static bool
@@ -626,7 +599,7 @@ static void
 test_transport_nowait_stream_bound(void)
 {
 	nng_stream_listener *l;
-	nng_stream          *peer;
+	tc_client            peer;
 	nng_aio             *acc;
 	gorums_mgr_opts      o;
 	gorums_mgr          *m;
@@ -659,7 +632,7 @@ test_transport_nowait_stream_bound(void)
 	sent++;
 	nng_aio_wait(acc);
 	GTS_EQ(nng_aio_result(acc), 0);
-	peer = nng_aio_get_output(acc, 0);
+	GTS_PASS(tc_attach(&peer, nng_aio_get_output(acc, 0)));
 	GTS_ASSERT(gts_poll(connected_done, n, WAIT_MS));
 
 	/* Post until refused for good: within the socket buffers and the
@@ -689,13 +662,13 @@ test_transport_nowait_stream_bound(void)
 
 	/* The peer reads: everything taken arrives, in order, and posts are
 	 * taken again. */
-	peer_read_frames(peer, sent);
+	peer_read_frames(&peer, sent);
 	post_arg pa = {n, &req, GORUMS_EAGAIN};
 	req.value   = sent;
 	GTS_ASSERT(gts_poll(post_done, &pa, WAIT_MS));
 	GTS_PASS(pa.rv);
 	gorums_mgr_close(m);
-	nng_stream_free(peer);
+	tc_close(&peer);
 	nng_aio_free(acc);
 	nng_stream_listener_free(l);
 }
