@@ -19,8 +19,12 @@
  *                    this process, without any gorums code (raw.h); read
  *                    the gorums rows as ratios to these, as absolute
  *                    numbers move a lot between runs on a small machine.
- *                    Local only: they ignore -server, and -remotes skips
- *                    them.
+ *   RawTCPQuorumCall the floor under it: QuorumCall on plain blocking TCP
+ *                    sockets, no nng, no runtime (rawtcp.h), each calling
+ *                    thread with its own connections: what the machine's
+ *                    system calls and wake-ups alone cost a quorum call.
+ *                    The Raw* rows are local only: they ignore -server,
+ *                    and -remotes skips them.
  *
  * Each benchmark warms up for -warmup, then measures for -time: every
  * client thread calls until the time is up, and the window ends when the
@@ -51,6 +55,7 @@
 #include "examples/benchmark/bench.h"
 #include "examples/benchmark/flags.h"
 #include "examples/benchmark/raw.h"
+#include "examples/benchmark/rawtcp.h"
 #include "gorums/call.h"
 #include "gorums/config.h"
 #include "gorums/manager.h"
@@ -70,36 +75,48 @@ typedef enum bench_kind {
 	KIND_MULTICAST, /* one-way to every node */
 } bench_kind;
 
+/* The floors (not in Gorums): hand-written clients with local servers. */
+typedef enum bench_floor {
+	FLOOR_NONE, /* a gorums benchmark */
+	FLOOR_NNG,  /* raw.h: nng_stream with callbacks */
+	FLOOR_TCP,  /* rawtcp.h: blocking TCP sockets */
+} bench_floor;
+
 typedef struct bench_def {
 	const char *name;
 	const char *desc;
 	bench_kind  kind;
 	uint32_t    method;
-	bool        raw; /* the floor (raw.h): no gorums, local servers */
+	bench_floor floor; /* a floor: no gorums, servers of its own */
 } bench_def;
 
 /* In Gorums' order (benchmark.GetBenchmarks). */
 static const bench_def benches[] = {
     {"QuorumCall", "Blocking quorum calls to echo servers", KIND_QC,
-     M_QUORUM_CALL, false},
+     M_QUORUM_CALL, FLOOR_NONE},
     {"AsyncQuorumCall",
      "Async quorum calls to echo servers, up to -max-async in flight",
-     KIND_ASYNC, M_QUORUM_CALL, false},
+     KIND_ASYNC, M_QUORUM_CALL, FLOOR_NONE},
     {"SlowServer",
      "Quorum calls whose handler releases, sleeps 10 ms and replies", KIND_QC,
-     M_SLOW_SERVER, false},
+     M_SLOW_SERVER, FLOOR_NONE},
     {"Multicast",
      "One-way messages to every node (servers count and measure latency)",
-     KIND_MULTICAST, M_MULTICAST, false},
-    /* The floor, not in Gorums. */
+     KIND_MULTICAST, M_MULTICAST, FLOOR_NONE},
+    /* The floors, not in Gorums. */
     {"RawQuorumCall",
      "The floor of QuorumCall: a hand-written nng client (own local "
      "servers; ignores -remotes)",
-     KIND_QC, 0, true},
+     KIND_QC, 0, FLOOR_NNG},
     {"RawAsyncQuorumCall",
      "The floor of AsyncQuorumCall: a hand-written nng client (own local "
      "servers; ignores -remotes)",
-     KIND_ASYNC, 0, true},
+     KIND_ASYNC, 0, FLOOR_NNG},
+    {"RawTCPQuorumCall",
+     "The floor under RawQuorumCall: blocking TCP sockets, no nng, a "
+     "connection per thread and server (own local servers; ignores "
+     "-remotes)",
+     KIND_QC, 0, FLOOR_TCP},
 };
 #define NBENCHES ((int) (sizeof(benches) / sizeof(benches[0])))
 
@@ -138,7 +155,8 @@ typedef struct run {
 	const options    *o;
 	client           *cl;
 	gorums_qcall_opts qopts;
-	raw_client       *raw; /* raw benchmarks: the floor's client */
+	raw_client       *raw; /* FLOOR_NNG: the floor's client */
+	rawtcp           *tcp; /* FLOOR_TCP: its servers and callers */
 	uint8_t          *payload;
 	/* The end of the current phase: written by the main thread, read by
 	 * the workers; the barrier between orders the two. */
@@ -147,12 +165,13 @@ typedef struct run {
 } run;
 
 typedef struct worker {
-	pthread_t tid;
-	run      *r;
-	hist     *lat;    /* blocking calls: this thread's latencies */
-	int       share;  /* async: its calls in flight at most */
-	uint64_t  issued; /* async: calls started, every phase */
-	uint64_t  sent;   /* multicast: sent in the current phase */
+	pthread_t      tid;
+	run           *r;
+	hist          *lat;    /* blocking calls: this thread's latencies */
+	int            share;  /* async: its calls in flight at most */
+	uint64_t       issued; /* async: calls started, every phase */
+	uint64_t       sent;   /* multicast: sent in the current phase */
+	rawtcp_caller *tcp;    /* FLOOR_TCP: this thread's connections */
 } worker;
 
 _Noreturn void
@@ -202,8 +221,12 @@ run_qc(worker *w, uint64_t end)
 		if (t0 > end) {
 			break;
 		}
-		if (r->raw != NULL) {
-			raw_call(r->raw);
+		if (r->raw != NULL || w->tcp != NULL) {
+			if (w->tcp != NULL) {
+				rawtcp_call(w->tcp);
+			} else {
+				raw_call(r->raw);
+			}
 			hist_record(w->lat, gts_now_ns() - t0);
 			continue;
 		}
@@ -349,7 +372,8 @@ worker_main(void *arg)
 	run          *r    = w->r;
 	gorums_call **ring = NULL;
 
-	if (r->b->kind == KIND_ASYNC && !r->b->raw && w->share > 0) {
+	if (r->b->kind == KIND_ASYNC && r->b->floor == FLOOR_NONE &&
+	    w->share > 0) {
 		ring = bench_xcalloc((size_t) w->share, sizeof(*ring));
 	}
 	/* Two phases, warm-up and measured, each between two barriers. */
@@ -548,15 +572,22 @@ run_bench(const bench_def *b, const options *o, client *cl, result *res)
 		hist_reset(async_lat);
 		atomic_store(&async_cbs, 0);
 	}
-	if (b->raw) {
+	if (b->floor == FLOOR_NNG) {
 		/* Its servers and connections, outside the window. A slot per
 		 * call in flight at most: a thread's, or -max-async. */
 		r.raw = raw_open(o->num_nodes, o->quorum, o->payload,
 		                 b->kind == KIND_QC ? nw : o->max_async);
 	}
+	if (b->floor == FLOOR_TCP) {
+		r.tcp = rawtcp_open(o->num_nodes, o->quorum, o->payload);
+	}
 	pthread_barrier_init(&r.bar, NULL, (unsigned) nw + 1);
 	for (int i = 0; i < nw; i++) {
-		ws[i].r     = &r;
+		ws[i].r = &r;
+		if (r.tcp != NULL) {
+			/* Connected here, outside the window. */
+			ws[i].tcp = rawtcp_caller_open(r.tcp);
+		}
 		ws[i].share = o->max_async / nw + (i < o->max_async % nw);
 		if (b->kind == KIND_QC) {
 			ws[i].lat = bench_xcalloc(1, sizeof(hist));
@@ -617,6 +648,9 @@ run_bench(const bench_def *b, const options *o, client *cl, result *res)
 	pthread_barrier_destroy(&r.bar);
 	if (r.raw != NULL) {
 		raw_close(r.raw);
+	}
+	if (r.tcp != NULL) {
+		rawtcp_close(r.tcp);
 	}
 
 	res->name = b->name;
@@ -938,7 +972,7 @@ main(int argc, char **argv)
 		if (regexec(&re, benches[i].name, 0, NULL, 0) != 0) {
 			continue;
 		}
-		if (benches[i].raw && o.remote) {
+		if (benches[i].floor != FLOOR_NONE && o.remote) {
 			fprintf(stderr,
 			        "benchmark: %s skipped: the raw floor runs "
 			        "its own local servers, not -remotes\n",

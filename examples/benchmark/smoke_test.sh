@@ -1,7 +1,7 @@
 #!/bin/sh
 # benchmark_smoke: run every benchmark very briefly with -csv; it must exit
 # 0 and print exactly the CSV header and one well-formed row per benchmark
-# (the gorums ones and the raw floor's).
+# (the gorums ones and the floors').
 set -eu
 
 bench="$1"
@@ -25,9 +25,9 @@ status=0
 cat "$out"
 
 [ "$(head -n 1 "$out")" = "$header" ] || fail "wrong CSV header"
-[ "$(wc -l <"$out")" -eq 7 ] || fail "want the header and 6 rows"
+[ "$(wc -l <"$out")" -eq 8 ] || fail "want the header and 7 rows"
 for name in AsyncQuorumCall Multicast QuorumCall RawAsyncQuorumCall \
-	RawQuorumCall SlowServer; do
+	RawQuorumCall RawTCPQuorumCall SlowServer; do
 	[ "$(grep -c "^$name," "$out")" -eq 1 ] || fail "want one $name row"
 done
 # Every row: 12 fields; 3 nodes, quorum 2, 2 threads, payload 0; counts
