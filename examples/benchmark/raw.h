@@ -10,12 +10,20 @@
  * an 8-byte little-endian call id and the payload; a server echoes every
  * frame unchanged, so the payload travels both ways.
  *
- * Client: one stream per server; a caller sends its frame to each server
- * synchronously under that stream's mutex. One reader per stream (an aio
- * callback) parses the replies, finds the call's slot by id, counts, and
- * at the quorum wakes the blocked caller or runs the async callback.
+ * Sends, at both ends: each stream has a send queue, a byte buffer under
+ * a mutex. A sender appends its bytes and goes on, never waiting for the
+ * send: if none is in flight it starts one with all the queue holds, and
+ * the send's callback (an aio callback) starts the next with whatever
+ * accumulated meanwhile, so the frames queued during one write go out
+ * together in the next. With one call in flight at most (max_calls 1)
+ * nothing could coalesce, and both ends send synchronously instead, under
+ * the mutex, saving the callback's thread wake-up.
+ * Client: one stream per server; a caller queues its frame to each server
+ * and waits only for the quorum. One reader per stream (an aio callback)
+ * parses the replies, finds the call's slot by id, counts, and at the
+ * quorum wakes the blocked caller or runs the async callback.
  * Server: one reader per accepted stream (an aio callback) echoes all the
- * complete frames of one read in one synchronous send.
+ * complete frames of one read with one append to its stream's queue.
  */
 #ifndef BENCH_RAW_H
 #define BENCH_RAW_H
@@ -26,8 +34,8 @@ typedef struct raw_client raw_client;
 
 /*
  * raw_cb is an async call's completion: it runs once, on an nng thread,
- * when the quorum has replied; start_ns (gts_now_ns) is when the call was
- * sent, after any wait for room.
+ * when the quorum has replied; start_ns (gts_now_ns) is when the call
+ * started, after any wait for room.
  */
 typedef void (*raw_cb)(void *arg, uint64_t start_ns);
 
@@ -44,7 +52,7 @@ raw_client *raw_open(int nservers, int quorum, int payload, int max_calls);
 void raw_call(raw_client *rc);
 
 /*
- * raw_call_async starts a quorum call and returns once it is sent;
+ * raw_call_async starts a quorum call and returns once it is queued;
  * cb(arg, start_ns) runs at the quorum. Any thread.
  */
 void raw_call_async(raw_client *rc, raw_cb cb, void *arg);
