@@ -25,6 +25,24 @@
  * closed Dekker-style: the producer publishes, issues a seq_cst fence and
  * reads the counters; the parker increments nsleeping (a seq_cst RMW) and
  * then re-checks the queues. One of the two sees the other.
+ *
+ * Tasks and lending. A behaviour may defer a task (a server connection's
+ * handler runner) to its worker: it runs when the actor's batch ends, on
+ * the same thread and warm cache, instead of waking another thread for
+ * it. A task may block (a handler may sleep), which an actor must not, so
+ * its worker is lent for the task: its run-next actor goes to the ring
+ * (where thieves reach it) and the thread stops being the record's owner
+ * (sched_self is NULL, so what the task schedules goes to the inject
+ * queue). When the task returns, the thread takes its record back, unless
+ * the record was handed on meanwhile: by the task itself when it says it
+ * will block (gri_sched_detach, from a handler's release), or by the
+ * monitor, a thread that checks every millisecond (every 10 ms while no
+ * task runs for long) for a task that has run since its last look. The
+ * record then goes to a spare thread, or a new one, so the pool keeps N
+ * records running whatever the tasks do, as Go's runtime hands a P on
+ * when its M blocks in a system call; the task's thread becomes a spare
+ * once the task returns. The lending word (one CAS for each side) decides
+ * who owns the record.
  */
 #include "src/sched.h"
 
@@ -42,10 +60,13 @@
 #include "src/timer.h"
 #include "src/tsan.h"
 
-#define SCHED_RING_SIZE      256 /* per worker; power of two */
-#define SCHED_BATCH_DEFAULT  64  /* messages per actor run */
-#define SCHED_RUNNEXT_STREAK 32  /* run-next uses before the ring's turn */
-#define SCHED_INJECT_EVERY   61  /* runs between inject polls when busy */
+#define SCHED_RING_SIZE      256     /* per worker; power of two */
+#define SCHED_BATCH_DEFAULT  64      /* messages per actor run */
+#define SCHED_RUNNEXT_STREAK 32      /* run-next uses before the ring's turn */
+#define SCHED_INJECT_EVERY   61      /* runs between inject polls when busy */
+#define SCHED_MON_TICK_NS    1000000 /* the monitor's look: 1 ms ... */
+#define SCHED_MON_SLOW_NS    10000000 /* ... 10 ms when no task ran long */
+#define SCHED_MON_IDLE_TICKS 100      /* quiet looks before slowing down */
 
 typedef struct sched_worker {
 	/* The ring: enqueued by the owner only, dequeued by anyone. */
@@ -55,17 +76,42 @@ typedef struct sched_worker {
 	int        runnext_streak;
 	unsigned   ticks;
 	uint64_t   rng;
+	/* Owner thread only: a task deferred by a behaviour (gri_sched_defer),
+	 * run when the current actor's batch ends. */
+	gri_sched_task *task;
+	/* The lending word (see "Lending" above): the sequence number of the
+	 * last lend in the upper bits, LEND_NO/YES/TAKEN in the low two. The
+	 * owner writes it while not lent; once lent, the lent thread and the
+	 * monitor race with one CAS each, and only the winner acts. */
+	atomic_uint lend;
+	/* Under thr_mtx: its link on the orphans list. */
+	struct sched_worker *orphan_next;
 	/* Set before the thread starts, then read-only. */
 	gri_sched *sched;
 	int        index;
-	pthread_t  thread;
 } sched_worker;
+
+#define LEND_NO    0u /* run by its owner, not in a task */
+#define LEND_YES   1u /* its owner runs a task that may block */
+#define LEND_TAKEN 2u /* handed on: the task's thread no longer owns it */
+#define LEND_STATE 3u
+
+/*
+ * sched_thread is one thread of the pool: it runs a worker record, or
+ * waits as a spare for one to adopt. All fields under thr_mtx.
+ */
+typedef struct sched_thread {
+	struct sched_thread *next;
+	pthread_t            tid;
+	gri_sched           *sched;
+	sched_worker        *adopt; /* handed to it, not yet taken */
+	bool                 spare; /* waiting for a record */
+} sched_thread;
 
 struct gri_sched {
 	/* Read-only after alloc. */
 	sched_worker *workers;
 	int           nworkers; /* workers allocated (each has a ring) */
-	int           nstarted; /* workers whose thread was started */
 	int64_t       spin_ns;
 	int           batch;
 	/* The process-wide pool: set before it is published, never changed.
@@ -94,6 +140,16 @@ struct gri_sched {
 	/* stop_mtx serialises stop (idempotent, possibly concurrent). */
 	pthread_mutex_t stop_mtx;
 	bool            joined;
+
+	/* The threads, spares and the monitor: under thr_mtx. */
+	pthread_mutex_t thr_mtx;
+	pthread_cond_t  spare_cv; /* spares wait for a record or stop */
+	pthread_cond_t  mon_cv;   /* the monitor's tick; stop wakes it */
+	sched_thread   *threads;  /* every thread ever started, to join */
+	sched_worker   *orphans;  /* records nobody could adopt (no thread) */
+	bool            mon_started;
+	pthread_t       mon_tid;
+	atomic_bool     mon_on; /* mirror of mon_started, read without lock */
 };
 
 /* The process-wide pool of gri_sched_hold, guarded by shared_mtx. */
@@ -107,11 +163,18 @@ static _Thread_local sched_worker *sched_self;
  * would queue goes to the inject queue; only its run-next slot is its own. */
 static _Thread_local sched_worker sched_helper;
 
+/* The record lent to the task this thread runs (NULL once handed on), and
+ * the pool of that task, kept until it returns. */
+static _Thread_local sched_worker *sched_lent;
+static _Thread_local unsigned      sched_lent_v; /* its lending word */
+static _Thread_local gri_sched    *sched_task_of;
+
 bool
 gri_sched_on_worker(const gri_sched *s)
 {
-	return (sched_self != NULL && sched_self->sched == s &&
-	        sched_self != &sched_helper);
+	return ((sched_self != NULL && sched_self->sched == s &&
+	         sched_self != &sched_helper) ||
+	        sched_task_of == s);
 }
 
 static bool
@@ -157,7 +220,7 @@ sched_notify(gri_sched *s)
 }
 
 static void
-sched_inject(gri_sched *s, gri_actor *a)
+sched_inject(gri_sched *s, gri_actor *a, bool quiet)
 {
 	pthread_mutex_lock(&s->inject_mtx);
 	if (s->inject_closed) {
@@ -175,7 +238,9 @@ sched_inject(gri_sched *s, gri_actor *a)
 	s->inject_tail = a;
 	atomic_fetch_add(&s->inject_len, 1);
 	pthread_mutex_unlock(&s->inject_mtx);
-	sched_notify(s);
+	if (!quiet) {
+		sched_notify(s);
+	}
 }
 
 static gri_actor *
@@ -207,7 +272,7 @@ static void
 sched_push_ring(sched_worker *w, gri_actor *a, bool quiet)
 {
 	if (w->ring.slots == NULL || !gri_ring_push_sp(&w->ring, a)) {
-		sched_inject(w->sched, a);
+		sched_inject(w->sched, a, false);
 		return;
 	}
 	if (!quiet) {
@@ -220,8 +285,21 @@ gri_sched_schedule(gri_sched *s, gri_actor *a)
 {
 	sched_worker *w = sched_self;
 
+	if (w == NULL && sched_lent != NULL && sched_lent->sched == s) {
+		/* From a task on a worker lent to it: that worker polls the
+		 * inject queue when the task returns (waking another would
+		 * only move the actor off this warm thread). Unless the worker
+		 * was taken over meanwhile: then, Dekker with the monitor's
+		 * CAS, wake one as any sender would. */
+		sched_inject(s, a, true);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (atomic_load(&sched_lent->lend) != sched_lent_v) {
+			sched_notify(s);
+		}
+		return;
+	}
 	if (w == NULL || w->sched != s) {
-		sched_inject(s, a);
+		sched_inject(s, a, false);
 		return;
 	}
 	/* From a behaviour: run it next, here. The previous run-next actor
@@ -426,7 +504,7 @@ gri_sched_help_end(gri_sched *s)
 	}
 	sched_self = NULL;
 	if (w->runnext != NULL) {
-		sched_inject(s, w->runnext);
+		sched_inject(s, w->runnext, false);
 		w->runnext = NULL;
 	}
 	/* The last spinner leaving with work queued wakes a worker for it. */
@@ -435,13 +513,194 @@ gri_sched_help_end(gri_sched *s)
 	}
 }
 
-static void *
-sched_worker_main(void *arg)
-{
-	sched_worker *w = arg;
-	gri_sched    *s = w->sched;
+static void *sched_thread_main(void *arg);
 
-	char name[16];
+static bool sched_monitor_start(gri_sched *s);
+
+/*
+ * sched_adopt hands w, taken from its lent thread, to a spare thread or a
+ * new one; with neither, to the orphans, which the next thread to become
+ * a spare adopts. Nothing while stopping: stop drains w's queues.
+ */
+static void
+sched_adopt(gri_sched *s, sched_worker *w)
+{
+	sched_thread *th;
+
+	pthread_mutex_lock(&s->thr_mtx);
+	if (atomic_load(&s->stopping)) {
+		pthread_mutex_unlock(&s->thr_mtx);
+		return;
+	}
+	/* Not lent any more: the adopter owns it. The sequence stays, so the
+	 * task's thread, whose CAS expects its own lend, cannot take it. */
+	atomic_store_explicit(
+	    &w->lend,
+	    atomic_load_explicit(&w->lend, memory_order_relaxed) & ~LEND_STATE,
+	    memory_order_relaxed);
+	for (th = s->threads; th != NULL; th = th->next) {
+		if (th->spare && th->adopt == NULL) {
+			break;
+		}
+	}
+	if (th != NULL) {
+		th->adopt = w;
+		pthread_cond_broadcast(&s->spare_cv);
+	} else if ((th = calloc(1, sizeof(*th))) != NULL) {
+		th->sched = s;
+		th->adopt = w;
+		if (pthread_create(&th->tid, NULL, sched_thread_main, th) ==
+		    0) {
+			th->next   = s->threads;
+			s->threads = th;
+		} else {
+			free(th);
+			th = NULL;
+		}
+	}
+	if (th == NULL) {
+		w->orphan_next = s->orphans;
+		s->orphans     = w;
+	}
+	pthread_mutex_unlock(&s->thr_mtx);
+}
+
+/*
+ * sched_spare_wait makes th a spare until a record is handed to it (or an
+ * orphan waits); NULL when the pool stops, or when nworkers spares wait
+ * already: then th has left the list and is detached and freed, and its
+ * thread must exit at once, so a burst of blocked tasks leaves no crowd
+ * of threads behind (stop joins the rest).
+ */
+static sched_worker *
+sched_spare_wait(gri_sched *s, sched_thread *th)
+{
+	sched_worker *w      = NULL;
+	int           nspare = 0;
+
+	gri_pool_thread_idle(); /* see pool.h */
+	pthread_mutex_lock(&s->thr_mtx);
+	for (sched_thread *t = s->threads; t != NULL; t = t->next) {
+		nspare += t->spare && t->adopt == NULL;
+	}
+	if (nspare >= s->nworkers && th->adopt == NULL && s->orphans == NULL &&
+	    !atomic_load(&s->stopping)) {
+		sched_thread **pp = &s->threads;
+		while (*pp != th) {
+			pp = &(*pp)->next;
+		}
+		*pp = th->next;
+		(void) pthread_detach(th->tid);
+		free(th);
+		/* After this unlock the thread touches nothing of s. */
+		pthread_mutex_unlock(&s->thr_mtx);
+		return (NULL);
+	}
+	while (!atomic_load(&s->stopping)) {
+		if ((w = th->adopt) != NULL) {
+			th->adopt = NULL;
+			break;
+		}
+		if ((w = s->orphans) != NULL) {
+			s->orphans = w->orphan_next;
+			break;
+		}
+		th->spare = true;
+		pthread_cond_wait(&s->spare_cv, &s->thr_mtx);
+	}
+	th->spare = false;
+	pthread_mutex_unlock(&s->thr_mtx);
+	return (w);
+}
+
+/*
+ * sched_run_task runs w's deferred task with w lent (see the design
+ * notes); true if the thread still owns w afterwards.
+ */
+static bool
+sched_run_task(sched_worker *w)
+{
+	gri_sched_task *t = w->task;
+	gri_actor      *a = w->runnext;
+	unsigned        v;
+
+	w->task = NULL;
+	if (a != NULL) {
+		/* Nothing may wait behind a task that blocks. */
+		w->runnext = NULL;
+		sched_push_ring(w, a, false);
+	}
+	/* Release: what the owner did before happens before whatever the
+	 * thread that takes the record over does. */
+	v = ((atomic_load_explicit(&w->lend, memory_order_relaxed) >> 2) + 1)
+	        << 2 |
+	    LEND_YES;
+	atomic_store_explicit(&w->lend, v, memory_order_release);
+	sched_self    = NULL;
+	sched_lent    = w;
+	sched_lent_v  = v;
+	sched_task_of = w->sched;
+	t->run(t);
+	sched_task_of = NULL;
+	if (sched_lent == NULL) {
+		return (false); /* handed on by the task (gri_sched_detach) */
+	}
+	sched_lent = NULL;
+	/* Acquire: if we get it back, no one else touched it meanwhile. */
+	if (!atomic_compare_exchange_strong_explicit(
+	        &w->lend, &v, v & ~LEND_STATE, memory_order_acquire,
+	        memory_order_relaxed)) {
+		return (false); /* taken by the monitor */
+	}
+	sched_self = w;
+	return (true);
+}
+
+bool
+gri_sched_defer(gri_sched *s, gri_sched_task *t)
+{
+	sched_worker *w = sched_self;
+
+	if (w == NULL || w == &sched_helper || w->sched != s ||
+	    w->task != NULL) {
+		return (false);
+	}
+	if (!atomic_load_explicit(&s->mon_on, memory_order_acquire) &&
+	    !sched_monitor_start(s)) {
+		return (false); /* no monitor: nothing may block on a worker */
+	}
+	w->task = t;
+	return (true);
+}
+
+void
+gri_sched_detach(void)
+{
+	sched_worker *w = sched_lent;
+	unsigned      v;
+
+	if (w == NULL) {
+		return;
+	}
+	sched_lent = NULL;
+	v          = atomic_load_explicit(&w->lend, memory_order_relaxed);
+	if ((v & LEND_STATE) == LEND_YES &&
+	    atomic_compare_exchange_strong_explicit(
+	        &w->lend, &v, (v & ~LEND_STATE) | LEND_TAKEN,
+	        memory_order_acq_rel, memory_order_relaxed)) {
+		sched_adopt(w->sched, w);
+	}
+}
+
+/*
+ * sched_worker_loop runs w until the pool stops (true) or w is handed on
+ * from a task this thread ran (false).
+ */
+static bool
+sched_worker_loop(sched_worker *w)
+{
+	gri_sched *s = w->sched;
+	char       name[16];
 
 	/* Named as nng names its threads, for perf, top -H and gdb. */
 	snprintf(name, sizeof(name), "gri:worker%d", w->index);
@@ -454,9 +713,101 @@ sched_worker_main(void *arg)
 			continue;
 		}
 		sched_run(w, a);
+		if (w->task != NULL && !sched_run_task(w)) {
+			return (false);
+		}
 	}
 	sched_self = NULL;
+	return (true);
+}
+
+static void *
+sched_thread_main(void *arg)
+{
+	sched_thread *th = arg;
+	gri_sched    *s  = th->sched;
+	sched_worker *w;
+
+	pthread_mutex_lock(&s->thr_mtx);
+	w         = th->adopt;
+	th->adopt = NULL;
+	pthread_mutex_unlock(&s->thr_mtx);
+	while (w != NULL && !sched_worker_loop(w)) {
+		w = sched_spare_wait(s, th);
+	}
 	return (NULL);
+}
+
+/*
+ * sched_monitor_main hands on the records of tasks that run long: a task
+ * seen lent at two looks in a row (same lend) has run for a tick at
+ * least, and probably blocks.
+ */
+static void *
+sched_monitor_main(void *arg)
+{
+	gri_sched *s    = arg;
+	unsigned  *seen = calloc((size_t) s->nworkers, sizeof(*seen));
+	int        idle = 0;
+
+	(void) pthread_setname_np(pthread_self(), "gri:monitor");
+	pthread_mutex_lock(&s->thr_mtx);
+	while (!atomic_load(&s->stopping)) {
+		struct timespec ts;
+		int64_t tick = idle > SCHED_MON_IDLE_TICKS ? SCHED_MON_SLOW_NS
+		                                           : SCHED_MON_TICK_NS;
+		bool    any  = false;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += (long) tick;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		(void) pthread_cond_timedwait(&s->mon_cv, &s->thr_mtx, &ts);
+		if (atomic_load(&s->stopping) || seen == NULL) {
+			break;
+		}
+		pthread_mutex_unlock(&s->thr_mtx);
+		for (int i = 0; i < s->nworkers; i++) {
+			sched_worker *w = &s->workers[i];
+			unsigned      v = atomic_load_explicit(
+			         &w->lend, memory_order_relaxed);
+
+			if ((v & LEND_STATE) != LEND_YES) {
+				continue;
+			}
+			any = true;
+			/* seq_cst: Dekker with a task's quiet schedule. */
+			if (v == seen[i] &&
+			    atomic_compare_exchange_strong(&w->lend, &v,
+			                                   (v & ~LEND_STATE) |
+			                                       LEND_TAKEN)) {
+				sched_adopt(s, w);
+			}
+			seen[i] = v;
+		}
+		idle = any ? 0 : idle + 1;
+		pthread_mutex_lock(&s->thr_mtx);
+	}
+	pthread_mutex_unlock(&s->thr_mtx);
+	free(seen);
+	return (NULL);
+}
+
+/* sched_monitor_start starts the monitor once; false if it cannot. */
+static bool
+sched_monitor_start(gri_sched *s)
+{
+	bool ok;
+
+	pthread_mutex_lock(&s->thr_mtx);
+	if (!s->mon_started && !atomic_load(&s->stopping) &&
+	    pthread_create(&s->mon_tid, NULL, sched_monitor_main, s) == 0) {
+		s->mon_started = true;
+		atomic_store_explicit(&s->mon_on, true, memory_order_release);
+	}
+	ok = s->mon_started;
+	pthread_mutex_unlock(&s->thr_mtx);
+	return (ok);
 }
 
 gorums_err
@@ -489,6 +840,16 @@ gri_sched_alloc(gri_sched **sp, const gri_sched_opts *opts)
 	pthread_mutex_init(&s->park_mtx, NULL);
 	pthread_mutex_init(&s->stop_mtx, NULL);
 	pthread_cond_init(&s->park_cv, NULL);
+	pthread_mutex_init(&s->thr_mtx, NULL);
+	pthread_cond_init(&s->spare_cv, NULL);
+	{
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&s->mon_cv, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	atomic_init(&s->mon_on, false);
 	atomic_init(&s->inject_len, 0);
 	atomic_init(&s->nsleeping, 0);
 	atomic_init(&s->nspinning, 0);
@@ -499,19 +860,32 @@ gri_sched_alloc(gri_sched **sp, const gri_sched_opts *opts)
 		w->sched        = s;
 		w->index        = i;
 		w->rng          = 0x9e3779b97f4a7c15ull * (uint64_t) (i + 1);
+		atomic_init(&w->lend, LEND_NO);
 		if (!gri_ring_init(&w->ring, SCHED_RING_SIZE)) {
 			gri_sched_free(s);
 			return (GORUMS_ENOMEM);
 		}
 	}
 	for (int i = 0; i < n; i++) {
-		if (pthread_create(&s->workers[i].thread, NULL,
-		                   sched_worker_main, &s->workers[i]) != 0) {
+		sched_thread *th = calloc(1, sizeof(*th));
+
+		if (th != NULL) {
+			th->sched = s;
+			th->adopt = &s->workers[i];
+		}
+		/* Before the thread reads it: nothing else runs yet. */
+		if (th == NULL ||
+		    pthread_create(&th->tid, NULL, sched_thread_main, th) !=
+		        0) {
 			/* Stop joins only the threads that started. */
+			free(th);
 			gri_sched_free(s);
 			return (GORUMS_ENOMEM);
 		}
-		s->nstarted = i + 1;
+		pthread_mutex_lock(&s->thr_mtx);
+		th->next   = s->threads;
+		s->threads = th;
+		pthread_mutex_unlock(&s->thr_mtx);
 	}
 	*sp = s;
 	return (GORUMS_OK);
@@ -534,8 +908,17 @@ gri_sched_stop(gri_sched *s)
 	atomic_store(&s->stopping, true);
 	pthread_cond_broadcast(&s->park_cv);
 	pthread_mutex_unlock(&s->park_mtx);
-	for (int i = 0; i < s->nstarted; i++) {
-		pthread_join(s->workers[i].thread, NULL);
+	/* After stopping is set, no thread is added (sched_adopt checks it
+	 * under thr_mtx); threads still in a task join when it returns. */
+	pthread_mutex_lock(&s->thr_mtx);
+	pthread_cond_broadcast(&s->spare_cv);
+	pthread_cond_signal(&s->mon_cv);
+	pthread_mutex_unlock(&s->thr_mtx);
+	if (s->mon_started) {
+		pthread_join(s->mon_tid, NULL);
+	}
+	for (sched_thread *th = s->threads; th != NULL; th = th->next) {
+		pthread_join(th->tid, NULL);
 	}
 	s->joined = true;
 
@@ -585,6 +968,14 @@ gri_sched_free(gri_sched *s)
 		gri_ring_fini(&s->workers[i].ring);
 	}
 	free(s->workers);
+	while (s->threads != NULL) {
+		sched_thread *th = s->threads;
+		s->threads       = th->next;
+		free(th);
+	}
+	pthread_cond_destroy(&s->mon_cv);
+	pthread_cond_destroy(&s->spare_cv);
+	pthread_mutex_destroy(&s->thr_mtx);
 	pthread_cond_destroy(&s->park_cv);
 	pthread_mutex_destroy(&s->stop_mtx);
 	pthread_mutex_destroy(&s->park_mtx);

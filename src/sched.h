@@ -13,6 +13,11 @@
  * spin_ns before they park; a sender wakes a parked worker only when no
  * worker is spinning. On these VMs waking a parked thread costs ~20 us, so
  * spinning is what keeps hand-offs on a call's path cheap.
+ *
+ * A behaviour may also defer a task to its worker (gri_sched_defer): a
+ * server's handlers run that way, with no hand-off, yet may block, since
+ * the worker is lent to the task and handed to another thread if the task
+ * blocks (sched.c, "Tasks and lending").
  */
 #ifndef GRI_SCHED_H
 #define GRI_SCHED_H
@@ -113,7 +118,39 @@ bool gri_sched_help_until(gri_sched *s, bool (*done)(void *), void *arg,
  */
 void gri_sched_help_end(gri_sched *s);
 
-/* gri_sched_on_worker is true if the calling thread is one of s's workers. */
+/*
+ * gri_sched_task is work that a behaviour defers to its worker thread.
+ * Unlike a behaviour it may block: see gri_sched_defer.
+ */
+typedef struct gri_sched_task gri_sched_task;
+struct gri_sched_task {
+	void (*run)(gri_sched_task *t);
+};
+
+/*
+ * gri_sched_defer, from a behaviour running on one of s's workers, makes
+ * that worker run t once the current actor's batch ends, outside any
+ * actor, on the same thread. The worker is lent to t: if t runs long
+ * (about a millisecond) or calls gri_sched_detach, another thread takes
+ * the worker's place, so a blocking t never holds the pool up. Returns
+ * false, and does nothing, on any other thread, when the worker has a
+ * task deferred already, or if the pool cannot watch its tasks; the
+ * caller then runs t elsewhere.
+ */
+bool gri_sched_defer(gri_sched *s, gri_sched_task *t);
+
+/*
+ * gri_sched_detach, from a deferred task that is about to block (a
+ * handler's release), hands its worker to another thread now rather than
+ * at the monitor's next look. The calling thread finishes the task, then
+ * waits as a spare. Does nothing on any other thread.
+ */
+void gri_sched_detach(void);
+
+/*
+ * gri_sched_on_worker is true if the calling thread is one of s's workers,
+ * or runs a task deferred on one (also after gri_sched_detach).
+ */
 bool gri_sched_on_worker(const gri_sched *s);
 
 #endif /* GRI_SCHED_H */

@@ -5,9 +5,13 @@
  * accepts connections, and runs the handler registered for each request's
  * method. Requests of one connection start in the order they arrived: the
  * next handler starts only after the previous one returned or called
- * gorums_ctx_release. Handlers run on the server's handler threads, never
- * on the runtime's actor workers, so a handler may block after release
- * (sleep, I/O, nested calls) without stalling other connections.
+ * gorums_ctx_release. A handler may block (sleep, I/O, nested calls),
+ * before or after release, without stalling other connections: it starts
+ * on the runtime thread that decoded its request (no thread hand-off),
+ * and when it releases, or runs for more than about a millisecond, that
+ * thread's place in the runtime goes to another thread while it finishes.
+ * When no runtime thread can take it, it runs on one of the server's
+ * handler threads.
  *
  * Every two-way request gets exactly one answer: the handler's reply, or an
  * error status (unknown method, malformed payload, handler error).
@@ -39,13 +43,13 @@ typedef struct gorums_server_opts {
 	size_t  max_frame;    /* largest frame accepted; 0: 4 MiB */
 	int     max_handlers; /* handler threads at most; 0: 1024 */
 	/*
-	 * inline_handlers runs handlers on the runtime's actor threads, right
-	 * where each request is decoded, instead of handing them to the
-	 * server's handler threads: one thread hand-off less per request
-	 * (measured: about 1.2x the async quorum calls per second). Only for
+	 * inline_handlers runs handlers inside the connection's actor, right
+	 * where each request is decoded, before the actor reads on. Only for
 	 * handlers that never block: a blocking handler then stalls its
 	 * connection's reading and an actor thread. gorums_ctx_release still
-	 * passes the order on, to a handler thread. Default false.
+	 * passes the order on, to a handler thread. Default false: handlers
+	 * start on the same thread anyway, just after the actor's turn, and
+	 * may block (see above).
 	 */
 	bool inline_handlers;
 	/*

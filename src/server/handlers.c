@@ -87,6 +87,9 @@ struct gri_hpool {
 	 * value costs one more poll; the pop itself is under mtx. */
 	atomic_int  qlen;
 	atomic_bool stop_hint;
+	/* Tasks entered (gri_hpool_enter), not yet left. seq_cst, Dekker with
+	 * stop_hint: an enter either sees the stop or is waited for. */
+	atomic_int nborrowed;
 };
 
 /* The pool the calling thread belongs to, if any. */
@@ -408,6 +411,7 @@ gri_hpool_alloc(gri_hpool **pp, const gri_hpool_opts *o)
 	pthread_cond_init(&p->stop_cv, NULL);
 	atomic_init(&p->qlen, 0);
 	atomic_init(&p->stop_hint, false);
+	atomic_init(&p->nborrowed, 0);
 	*pp = p;
 	return (GORUMS_OK);
 }
@@ -432,7 +436,7 @@ gri_hpool_stop(gri_hpool *p)
 		return (GORUMS_OK);
 	}
 	p->stopping = true;
-	atomic_store_explicit(&p->stop_hint, true, memory_order_relaxed);
+	atomic_store(&p->stop_hint, true); /* seq_cst: see nborrowed */
 	pthread_cond_broadcast(&p->cv);
 	queued = hpool_take_all(p);
 	pthread_mutex_unlock(&p->mtx);
@@ -465,11 +469,37 @@ gri_hpool_stop(gri_hpool *p)
 			free(th);
 		}
 	}
+	/* Entered tasks: polled, because a leaver must not touch p after its
+	 * decrement (we may free p right after seeing it), so it cannot
+	 * signal. Only a stop with tasks still running waits here. */
+	while (atomic_load(&p->nborrowed) > 0) {
+		struct timespec ms = {0, 1000000};
+		nanosleep(&ms, NULL);
+	}
 	pthread_mutex_lock(&p->mtx);
 	p->stopped = true;
 	pthread_cond_broadcast(&p->stop_cv);
 	pthread_mutex_unlock(&p->mtx);
 	return (GORUMS_OK);
+}
+
+bool
+gri_hpool_enter(gri_hpool *p)
+{
+	atomic_fetch_add(&p->nborrowed, 1);
+	if (atomic_load(&p->stop_hint)) {
+		gri_hpool_leave(p);
+		return (false);
+	}
+	return (true);
+}
+
+void
+gri_hpool_leave(gri_hpool *p)
+{
+	/* The last touch of p: a stop that sees the count drop may free it
+	 * at once (it polls; see gri_hpool_stop). */
+	atomic_fetch_sub(&p->nborrowed, 1);
 }
 
 void

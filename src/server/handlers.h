@@ -1,10 +1,13 @@
 /*
  * handlers.h: the handler thread pool of a server.
  *
- * Server handlers may block (sleep, do I/O, make nested calls) after they
- * call gorums_ctx_release, so they never run on the actor workers. They run
- * here, on threads that are created when every existing one is busy, so
- * that N connections whose handlers block all make progress at once. A
+ * Server handlers may block (sleep, do I/O, make nested calls). Most run
+ * on the actor worker that decoded their request, lent to them
+ * (gri_sched_defer), and counted here (gri_hpool_enter) so that stop
+ * waits for them as for its own. The rest run here (a runner started by a
+ * release, or off a worker), on threads that are created when every
+ * existing one is busy, so that N connections whose handlers block all
+ * make progress at once. A
  * connection has at most one task here at a time that holds its ordering
  * gate, its runner (actors/conn/conn.h), which runs that connection's
  * queued handlers one after the other on its thread; a runner with a long
@@ -84,11 +87,24 @@ void gri_hpool_submit(gri_hpool *p, gri_hpool_task *t);
 /*
  * gri_hpool_stop stops the pool: queued tasks are cancelled
  * (GORUMS_ESTOPPED), tasks already running run to their end, and every
- * thread is joined, so it waits for the slowest running task. Later submits
+ * thread is joined and every entered task left (gri_hpool_enter), so it
+ * waits for the slowest running task. Later submits
  * are cancelled. Not from a handler thread of p (it would join itself):
  * there it returns GORUMS_EBUSY and does nothing. Idempotent.
  */
 gorums_err gri_hpool_stop(gri_hpool *p);
+
+/*
+ * gri_hpool_enter accounts a task that the caller runs on a thread of its
+ * own (a worker lent to it, gri_sched_defer) as one of p's: false, and
+ * nothing, if p is stopping (then submit it, which cancels it). Every true
+ * is matched by one gri_hpool_leave when the task has ended; stop waits
+ * for that as it waits for its own threads. Lock-free; any thread.
+ */
+bool gri_hpool_enter(gri_hpool *p);
+
+/* gri_hpool_leave ends what gri_hpool_enter began. */
+void gri_hpool_leave(gri_hpool *p);
 
 /* gri_hpool_free stops p if needed and frees it; not from its threads. */
 void gri_hpool_free(gri_hpool *p);

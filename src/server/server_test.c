@@ -18,6 +18,7 @@
 #include "gorums/server.h"
 #include "src/server/test_client.h"
 #include "tests/harness/harness.h"
+#include "tests/harness/latch.h"
 #include "tests/proto/echo.pb-c.h"
 
 #define WAIT_MS 10000
@@ -856,6 +857,14 @@ test_stop_escalates(void)
 
 #define NBLOCKED 8
 
+static bool
+count_threads_at_most(void *arg)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return (tc_count_threads() <= *(int *) arg + (int) cores);
+}
+
 static void
 test_close_with_blocked_handlers(void)
 {
@@ -874,11 +883,13 @@ test_close_with_blocked_handlers(void)
 		call(&c[i], 1, M_SLEEP, "", 200);
 		call(&c[i], 2, M_ECHO, "queued", 2);
 	}
+	/* All NBLOCKED handlers block at once: the pool did not wait. */
 	GTS_ASSERT(gts_latch_wait(&started, WAIT_MS));
-	GTS_ASSERT(tc_count_threads() > before);
 	gorums_server_close(s);
-	/* Every thread of the server was joined. */
-	GTS_EQ(tc_count_threads(), before);
+	/* Every thread of the server was joined; threads that stood in for
+	 * workers lent to blocked handlers exit, but for at most one spare
+	 * per worker that the runtime keeps. */
+	GTS_ASSERT(gts_poll(count_threads_at_most, &before, WAIT_MS));
 	for (int i = 0; i < NBLOCKED; i++) {
 		GTS_ASSERT(tc_closed(&c[i], WAIT_MS));
 		tc_close(&c[i]);
