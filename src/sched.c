@@ -47,6 +47,7 @@
 #include "src/sched.h"
 
 #include <ck_pr.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,8 +66,9 @@
 #define SCHED_RUNNEXT_STREAK 32      /* run-next uses before the ring's turn */
 #define SCHED_INJECT_EVERY   61      /* runs between inject polls when busy */
 #define SCHED_MON_TICK_NS    1000000 /* the monitor's look: 1 ms ... */
-#define SCHED_MON_SLOW_NS    10000000 /* ... 10 ms when no task ran long */
-#define SCHED_MON_IDLE_TICKS 100      /* quiet looks before slowing down */
+#define SCHED_MON_SLOW_NS    10000000     /* ... 10 ms when no task ran long */
+#define SCHED_MON_IDLE_TICKS 100          /* quiet looks before slowing down */
+#define SCHED_SPARE_IDLE_NS  1000000000LL /* a spare's wait before it exits */
 
 typedef struct sched_worker {
 	/* The ring: enqueued by the owner only, dequeued by anyone. */
@@ -566,37 +568,44 @@ sched_adopt(gri_sched *s, sched_worker *w)
 }
 
 /*
+ * sched_spare_exit_locked takes th off the list and detaches it; its
+ * thread must return at once, touching nothing of s after the caller
+ * unlocks thr_mtx.
+ */
+static void
+sched_spare_exit_locked(gri_sched *s, sched_thread *th)
+{
+	sched_thread **pp = &s->threads;
+
+	while (*pp != th) {
+		pp = &(*pp)->next;
+	}
+	*pp = th->next;
+	(void) pthread_detach(th->tid);
+	free(th);
+}
+
+/*
  * sched_spare_wait makes th a spare until a record is handed to it (or an
- * orphan waits); NULL when the pool stops, or when nworkers spares wait
- * already: then th has left the list and is detached and freed, and its
- * thread must exit at once, so a burst of blocked tasks leaves no crowd
- * of threads behind (stop joins the rest).
+ * orphan waits); NULL when the pool stops, or when th has waited for
+ * SCHED_SPARE_IDLE_NS with more than nworkers spares around: then th has
+ * left the list (sched_spare_exit_locked) and its thread must return. So
+ * a steady stream of blocking handlers reuses its spares (no thread is
+ * created per handler), and a burst of them leaves no crowd behind.
  */
 static sched_worker *
 sched_spare_wait(gri_sched *s, sched_thread *th)
 {
-	sched_worker *w      = NULL;
-	int           nspare = 0;
+	sched_worker   *w = NULL;
+	struct timespec until;
 
 	gri_pool_thread_idle(); /* see pool.h */
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += SCHED_SPARE_IDLE_NS / 1000000000LL;
 	pthread_mutex_lock(&s->thr_mtx);
-	for (sched_thread *t = s->threads; t != NULL; t = t->next) {
-		nspare += t->spare && t->adopt == NULL;
-	}
-	if (nspare >= s->nworkers && th->adopt == NULL && s->orphans == NULL &&
-	    !atomic_load(&s->stopping)) {
-		sched_thread **pp = &s->threads;
-		while (*pp != th) {
-			pp = &(*pp)->next;
-		}
-		*pp = th->next;
-		(void) pthread_detach(th->tid);
-		free(th);
-		/* After this unlock the thread touches nothing of s. */
-		pthread_mutex_unlock(&s->thr_mtx);
-		return (NULL);
-	}
 	while (!atomic_load(&s->stopping)) {
+		int nspare = 0;
+
 		if ((w = th->adopt) != NULL) {
 			th->adopt = NULL;
 			break;
@@ -606,7 +615,19 @@ sched_spare_wait(gri_sched *s, sched_thread *th)
 			break;
 		}
 		th->spare = true;
-		pthread_cond_wait(&s->spare_cv, &s->thr_mtx);
+		if (pthread_cond_timedwait(&s->spare_cv, &s->thr_mtx,
+		                           &until) != ETIMEDOUT) {
+			continue;
+		}
+		for (sched_thread *t = s->threads; t != NULL; t = t->next) {
+			nspare += t->spare && t->adopt == NULL;
+		}
+		if (nspare > s->nworkers && th->adopt == NULL) {
+			sched_spare_exit_locked(s, th);
+			pthread_mutex_unlock(&s->thr_mtx);
+			return (NULL);
+		}
+		until.tv_sec += SCHED_SPARE_IDLE_NS / 1000000000LL; /* stay */
 	}
 	th->spare = false;
 	pthread_mutex_unlock(&s->thr_mtx);
@@ -841,11 +862,11 @@ gri_sched_alloc(gri_sched **sp, const gri_sched_opts *opts)
 	pthread_mutex_init(&s->stop_mtx, NULL);
 	pthread_cond_init(&s->park_cv, NULL);
 	pthread_mutex_init(&s->thr_mtx, NULL);
-	pthread_cond_init(&s->spare_cv, NULL);
 	{
 		pthread_condattr_t ca;
 		pthread_condattr_init(&ca);
 		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&s->spare_cv, &ca);
 		pthread_cond_init(&s->mon_cv, &ca);
 		pthread_condattr_destroy(&ca);
 	}
