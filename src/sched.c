@@ -45,9 +45,9 @@
  * who owns the record.
  */
 #include "src/sched.h"
+#include "src/sched_impl.h"
 
 #include <ck_pr.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,98 +61,10 @@
 #include "src/timer.h"
 #include "src/tsan.h"
 
-#define SCHED_RING_SIZE      256     /* per worker; power of two */
-#define SCHED_BATCH_DEFAULT  64      /* messages per actor run */
-#define SCHED_RUNNEXT_STREAK 32      /* run-next uses before the ring's turn */
-#define SCHED_INJECT_EVERY   61      /* runs between inject polls when busy */
-#define SCHED_MON_TICK_NS    1000000 /* the monitor's look: 1 ms ... */
-#define SCHED_MON_SLOW_NS    10000000     /* ... 10 ms when no task ran long */
-#define SCHED_MON_IDLE_TICKS 100          /* quiet looks before slowing down */
-#define SCHED_SPARE_IDLE_NS  1000000000LL /* a spare's wait before it exits */
-
-typedef struct sched_worker {
-	/* The ring: enqueued by the owner only, dequeued by anyone. */
-	gri_ring ring;
-	/* Owner thread only. */
-	gri_actor *runnext;
-	int        runnext_streak;
-	unsigned   ticks;
-	uint64_t   rng;
-	/* Owner thread only: a task deferred by a behaviour (gri_sched_defer),
-	 * run when the current actor's batch ends. */
-	gri_sched_task *task;
-	/* The lending word (see "Lending" above): the sequence number of the
-	 * last lend in the upper bits, LEND_NO/YES/TAKEN in the low two. The
-	 * owner writes it while not lent; once lent, the lent thread and the
-	 * monitor race with one CAS each, and only the winner acts. */
-	atomic_uint lend;
-	/* Under thr_mtx: its link on the orphans list. */
-	struct sched_worker *orphan_next;
-	/* Set before the thread starts, then read-only. */
-	gri_sched *sched;
-	int        index;
-} sched_worker;
-
-#define LEND_NO    0u /* run by its owner, not in a task */
-#define LEND_YES   1u /* its owner runs a task that may block */
-#define LEND_TAKEN 2u /* handed on: the task's thread no longer owns it */
-#define LEND_STATE 3u
-
-/*
- * sched_thread is one thread of the pool: it runs a worker record, or
- * waits as a spare for one to adopt. All fields under thr_mtx.
- */
-typedef struct sched_thread {
-	struct sched_thread *next;
-	pthread_t            tid;
-	gri_sched           *sched;
-	sched_worker        *adopt; /* handed to it, not yet taken */
-	bool                 spare; /* waiting for a record */
-} sched_thread;
-
-struct gri_sched {
-	/* Read-only after alloc. */
-	sched_worker *workers;
-	int           nworkers; /* workers allocated (each has a ring) */
-	int64_t       spin_ns;
-	int           batch;
-	/* The process-wide pool: set before it is published, never changed.
-	 * Recorded, not derived from shared_sched, which gorums_fini clears
-	 * while late holders may still release the pool. */
-	bool shared;
-
-	/* The inject queue: the list under inject_mtx; inject_len is also
-	 * read without it as a hint (a stale value costs one poll or one
-	 * spin round, never a lost actor: see the parking protocol). */
-	pthread_mutex_t inject_mtx;
-	gri_actor      *inject_head;
-	gri_actor      *inject_tail;
-	bool            inject_closed; /* set by stop: schedule drops */
-	atomic_int      inject_len;
-
-	/* Parking: wakeups under park_mtx; the counters are seq_cst atomics
-	 * read by producers without the lock (see the design notes). */
-	pthread_mutex_t park_mtx;
-	pthread_cond_t  park_cv;
-	int             wakeups;
-	atomic_int      nsleeping;
-	atomic_int      nspinning;
-	atomic_bool     stopping;
-
-	/* stop_mtx serialises stop (idempotent, possibly concurrent). */
-	pthread_mutex_t stop_mtx;
-	bool            joined;
-
-	/* The threads, spares and the monitor: under thr_mtx. */
-	pthread_mutex_t thr_mtx;
-	pthread_cond_t  spare_cv; /* spares wait for a record or stop */
-	pthread_cond_t  mon_cv;   /* the monitor's tick; stop wakes it */
-	sched_thread   *threads;  /* every thread ever started, to join */
-	sched_worker   *orphans;  /* records nobody could adopt (no thread) */
-	bool            mon_started;
-	pthread_t       mon_tid;
-	atomic_bool     mon_on; /* mirror of mon_started, read without lock */
-};
+#define SCHED_RING_SIZE      256 /* per worker; power of two */
+#define SCHED_BATCH_DEFAULT  64  /* messages per actor run */
+#define SCHED_RUNNEXT_STREAK 32  /* run-next uses before the ring's turn */
+#define SCHED_INJECT_EVERY   61  /* runs between inject polls when busy */
 
 /* The process-wide pool of gri_sched_hold, guarded by shared_mtx. */
 static pthread_mutex_t shared_mtx = PTHREAD_MUTEX_INITIALIZER;
@@ -515,125 +427,6 @@ gri_sched_help_end(gri_sched *s)
 	}
 }
 
-static void *sched_thread_main(void *arg);
-
-static bool sched_monitor_start(gri_sched *s);
-
-/*
- * sched_adopt hands w, taken from its lent thread, to a spare thread or a
- * new one; with neither, to the orphans, which the next thread to become
- * a spare adopts. Nothing while stopping: stop drains w's queues.
- */
-static void
-sched_adopt(gri_sched *s, sched_worker *w)
-{
-	sched_thread *th;
-
-	pthread_mutex_lock(&s->thr_mtx);
-	if (atomic_load(&s->stopping)) {
-		pthread_mutex_unlock(&s->thr_mtx);
-		return;
-	}
-	/* Not lent any more: the adopter owns it. The sequence stays, so the
-	 * task's thread, whose CAS expects its own lend, cannot take it. */
-	atomic_store_explicit(
-	    &w->lend,
-	    atomic_load_explicit(&w->lend, memory_order_relaxed) & ~LEND_STATE,
-	    memory_order_relaxed);
-	for (th = s->threads; th != NULL; th = th->next) {
-		if (th->spare && th->adopt == NULL) {
-			break;
-		}
-	}
-	if (th != NULL) {
-		th->adopt = w;
-		pthread_cond_broadcast(&s->spare_cv);
-	} else if ((th = calloc(1, sizeof(*th))) != NULL) {
-		th->sched = s;
-		th->adopt = w;
-		if (pthread_create(&th->tid, NULL, sched_thread_main, th) ==
-		    0) {
-			th->next   = s->threads;
-			s->threads = th;
-		} else {
-			free(th);
-			th = NULL;
-		}
-	}
-	if (th == NULL) {
-		w->orphan_next = s->orphans;
-		s->orphans     = w;
-	}
-	pthread_mutex_unlock(&s->thr_mtx);
-}
-
-/*
- * sched_spare_exit_locked takes th off the list and detaches it; its
- * thread must return at once, touching nothing of s after the caller
- * unlocks thr_mtx.
- */
-static void
-sched_spare_exit_locked(gri_sched *s, sched_thread *th)
-{
-	sched_thread **pp = &s->threads;
-
-	while (*pp != th) {
-		pp = &(*pp)->next;
-	}
-	*pp = th->next;
-	(void) pthread_detach(th->tid);
-	free(th);
-}
-
-/*
- * sched_spare_wait makes th a spare until a record is handed to it (or an
- * orphan waits); NULL when the pool stops, or when th has waited for
- * SCHED_SPARE_IDLE_NS with more than nworkers spares around: then th has
- * left the list (sched_spare_exit_locked) and its thread must return. So
- * a steady stream of blocking handlers reuses its spares (no thread is
- * created per handler), and a burst of them leaves no crowd behind.
- */
-static sched_worker *
-sched_spare_wait(gri_sched *s, sched_thread *th)
-{
-	sched_worker   *w = NULL;
-	struct timespec until;
-
-	gri_pool_thread_idle(); /* see pool.h */
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += SCHED_SPARE_IDLE_NS / 1000000000LL;
-	pthread_mutex_lock(&s->thr_mtx);
-	while (!atomic_load(&s->stopping)) {
-		int nspare = 0;
-
-		if ((w = th->adopt) != NULL) {
-			th->adopt = NULL;
-			break;
-		}
-		if ((w = s->orphans) != NULL) {
-			s->orphans = w->orphan_next;
-			break;
-		}
-		th->spare = true;
-		if (pthread_cond_timedwait(&s->spare_cv, &s->thr_mtx,
-		                           &until) != ETIMEDOUT) {
-			continue;
-		}
-		for (sched_thread *t = s->threads; t != NULL; t = t->next) {
-			nspare += t->spare && t->adopt == NULL;
-		}
-		if (nspare > s->nworkers && th->adopt == NULL) {
-			sched_spare_exit_locked(s, th);
-			pthread_mutex_unlock(&s->thr_mtx);
-			return (NULL);
-		}
-		until.tv_sec += SCHED_SPARE_IDLE_NS / 1000000000LL; /* stay */
-	}
-	th->spare = false;
-	pthread_mutex_unlock(&s->thr_mtx);
-	return (w);
-}
-
 /*
  * sched_run_task runs w's deferred task with w lent (see the design
  * notes); true if the thread still owns w afterwards.
@@ -687,7 +480,7 @@ gri_sched_defer(gri_sched *s, gri_sched_task *t)
 		return (false);
 	}
 	if (!atomic_load_explicit(&s->mon_on, memory_order_acquire) &&
-	    !sched_monitor_start(s)) {
+	    !gri_sched_monitor_start(s)) {
 		return (false); /* no monitor: nothing may block on a worker */
 	}
 	w->task = t;
@@ -709,16 +502,13 @@ gri_sched_detach(void)
 	    atomic_compare_exchange_strong_explicit(
 	        &w->lend, &v, (v & ~LEND_STATE) | LEND_TAKEN,
 	        memory_order_acq_rel, memory_order_relaxed)) {
-		sched_adopt(w->sched, w);
+		gri_sched_adopt(w->sched, w);
 	}
 }
 
-/*
- * sched_worker_loop runs w until the pool stops (true) or w is handed on
- * from a task this thread ran (false).
- */
-static bool
-sched_worker_loop(sched_worker *w)
+/* See sched_impl.h. */
+bool
+gri_sched_worker_loop(sched_worker *w)
 {
 	gri_sched *s = w->sched;
 	char       name[16];
@@ -740,95 +530,6 @@ sched_worker_loop(sched_worker *w)
 	}
 	sched_self = NULL;
 	return (true);
-}
-
-static void *
-sched_thread_main(void *arg)
-{
-	sched_thread *th = arg;
-	gri_sched    *s  = th->sched;
-	sched_worker *w;
-
-	pthread_mutex_lock(&s->thr_mtx);
-	w         = th->adopt;
-	th->adopt = NULL;
-	pthread_mutex_unlock(&s->thr_mtx);
-	while (w != NULL && !sched_worker_loop(w)) {
-		w = sched_spare_wait(s, th);
-	}
-	return (NULL);
-}
-
-/*
- * sched_monitor_main hands on the records of tasks that run long: a task
- * seen lent at two looks in a row (same lend) has run for a tick at
- * least, and probably blocks.
- */
-static void *
-sched_monitor_main(void *arg)
-{
-	gri_sched *s    = arg;
-	unsigned  *seen = calloc((size_t) s->nworkers, sizeof(*seen));
-	int        idle = 0;
-
-	(void) pthread_setname_np(pthread_self(), "gri:monitor");
-	pthread_mutex_lock(&s->thr_mtx);
-	while (!atomic_load(&s->stopping)) {
-		struct timespec ts;
-		int64_t tick = idle > SCHED_MON_IDLE_TICKS ? SCHED_MON_SLOW_NS
-		                                           : SCHED_MON_TICK_NS;
-		bool    any  = false;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += (long) tick;
-		ts.tv_sec += ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
-		(void) pthread_cond_timedwait(&s->mon_cv, &s->thr_mtx, &ts);
-		if (atomic_load(&s->stopping) || seen == NULL) {
-			break;
-		}
-		pthread_mutex_unlock(&s->thr_mtx);
-		for (int i = 0; i < s->nworkers; i++) {
-			sched_worker *w = &s->workers[i];
-			unsigned      v = atomic_load_explicit(
-			         &w->lend, memory_order_relaxed);
-
-			if ((v & LEND_STATE) != LEND_YES) {
-				continue;
-			}
-			any = true;
-			/* seq_cst: Dekker with a task's quiet schedule. */
-			if (v == seen[i] &&
-			    atomic_compare_exchange_strong(&w->lend, &v,
-			                                   (v & ~LEND_STATE) |
-			                                       LEND_TAKEN)) {
-				sched_adopt(s, w);
-			}
-			seen[i] = v;
-		}
-		idle = any ? 0 : idle + 1;
-		pthread_mutex_lock(&s->thr_mtx);
-	}
-	pthread_mutex_unlock(&s->thr_mtx);
-	free(seen);
-	return (NULL);
-}
-
-/* sched_monitor_start starts the monitor once; false if it cannot. */
-static bool
-sched_monitor_start(gri_sched *s)
-{
-	bool ok;
-
-	pthread_mutex_lock(&s->thr_mtx);
-	if (!s->mon_started && !atomic_load(&s->stopping) &&
-	    pthread_create(&s->mon_tid, NULL, sched_monitor_main, s) == 0) {
-		s->mon_started = true;
-		atomic_store_explicit(&s->mon_on, true, memory_order_release);
-	}
-	ok = s->mon_started;
-	pthread_mutex_unlock(&s->thr_mtx);
-	return (ok);
 }
 
 gorums_err
@@ -887,26 +588,9 @@ gri_sched_alloc(gri_sched **sp, const gri_sched_opts *opts)
 			return (GORUMS_ENOMEM);
 		}
 	}
-	for (int i = 0; i < n; i++) {
-		sched_thread *th = calloc(1, sizeof(*th));
-
-		if (th != NULL) {
-			th->sched = s;
-			th->adopt = &s->workers[i];
-		}
-		/* Before the thread reads it: nothing else runs yet. */
-		if (th == NULL ||
-		    pthread_create(&th->tid, NULL, sched_thread_main, th) !=
-		        0) {
-			/* Stop joins only the threads that started. */
-			free(th);
-			gri_sched_free(s);
-			return (GORUMS_ENOMEM);
-		}
-		pthread_mutex_lock(&s->thr_mtx);
-		th->next   = s->threads;
-		s->threads = th;
-		pthread_mutex_unlock(&s->thr_mtx);
+	if (gri_sched_threads_start(s) != GORUMS_OK) {
+		gri_sched_free(s);
+		return (GORUMS_ENOMEM);
 	}
 	*sp = s;
 	return (GORUMS_OK);
@@ -929,18 +613,7 @@ gri_sched_stop(gri_sched *s)
 	atomic_store(&s->stopping, true);
 	pthread_cond_broadcast(&s->park_cv);
 	pthread_mutex_unlock(&s->park_mtx);
-	/* After stopping is set, no thread is added (sched_adopt checks it
-	 * under thr_mtx); threads still in a task join when it returns. */
-	pthread_mutex_lock(&s->thr_mtx);
-	pthread_cond_broadcast(&s->spare_cv);
-	pthread_cond_signal(&s->mon_cv);
-	pthread_mutex_unlock(&s->thr_mtx);
-	if (s->mon_started) {
-		pthread_join(s->mon_tid, NULL);
-	}
-	for (sched_thread *th = s->threads; th != NULL; th = th->next) {
-		pthread_join(th->tid, NULL);
-	}
+	gri_sched_threads_join(s);
 	s->joined = true;
 
 	/* Close the inject queue first so that actors freed below, and any
@@ -989,11 +662,7 @@ gri_sched_free(gri_sched *s)
 		gri_ring_fini(&s->workers[i].ring);
 	}
 	free(s->workers);
-	while (s->threads != NULL) {
-		sched_thread *th = s->threads;
-		s->threads       = th->next;
-		free(th);
-	}
+	gri_sched_threads_free(s);
 	pthread_cond_destroy(&s->mon_cv);
 	pthread_cond_destroy(&s->spare_cv);
 	pthread_mutex_destroy(&s->thr_mtx);
