@@ -141,6 +141,12 @@ actor_flush(gri_actor *a, int delivered)
 	}
 }
 
+void
+gri_actor_yield(gri_actor *a)
+{
+	a->yield = true;
+}
+
 bool
 gri_actor_run(gri_actor *a, int batch)
 {
@@ -162,6 +168,14 @@ gri_actor_run(gri_actor *a, int batch)
 			actor_drop_message(m);
 		} else {
 			a->ops->dispatch(a, m);
+		}
+		if (a->yield) {
+			/* Asked to let go now (gri_actor_yield); run again
+			 * whether or not more is queued (the next run finds
+			 * out, and marks the mailbox empty if so). */
+			a->yield = false;
+			actor_flush(a, i + 1);
+			return (true);
 		}
 	}
 	/* Batch used up: yield to other actors even if more is queued. */

@@ -66,6 +66,7 @@ struct gri_actor {
 	/* Only the thread running the actor (a hand-off through the mailbox
 	 * and the run queues orders successive runs). */
 	bool stopped;
+	bool yield; /* gri_actor_yield: end this run after this message */
 };
 
 /* GRI_MSG_STOP is the id of the runtime's stop request; actors use others. */
@@ -109,6 +110,14 @@ void gri_actor_send(gri_actor *a, gri_msg *m);
  * request could not be allocated.
  */
 gorums_err gri_actor_stop(gri_actor *a);
+
+/*
+ * gri_actor_yield, from a behaviour of a, ends a's run after the current
+ * message: a is scheduled again at the back of its worker's queue, so
+ * that what the behaviour deferred to the worker (gri_sched_defer) runs
+ * first.
+ */
+void gri_actor_yield(gri_actor *a);
 
 /*
  * gri_actor_run runs up to batch messages of a; for the scheduler only.

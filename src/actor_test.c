@@ -30,6 +30,7 @@ typedef struct counter_actor {
 	long       got;                 /* owner only */
 	long       want;
 	bool       ok;
+	bool       yield_each; /* end the run after every message */
 	gts_latch *done;
 } counter_actor;
 
@@ -43,6 +44,9 @@ counter_dispatch(gri_actor *self, gri_msg *m)
 		c->ok = false;
 	}
 	c->next[sm->producer] = sm->seq + 1;
+	if (c->yield_each) {
+		gri_actor_yield(self);
+	}
 	if (++c->got == c->want) {
 		gts_latch_count_down(c->done);
 	}
@@ -75,7 +79,7 @@ prod_main(void *arg)
 }
 
 static void
-producers_into_one(int m, int k, int64_t spin_ns)
+producers_into_one(int m, int k, int64_t spin_ns, bool yield_each)
 {
 	gri_sched     *s;
 	gri_actor     *a;
@@ -89,6 +93,7 @@ producers_into_one(int m, int k, int64_t spin_ns)
 	counter_actor *c = (counter_actor *) a;
 	c->want          = (long) m * k;
 	c->ok            = true;
+	c->yield_each    = yield_each;
 	c->done          = &done;
 	gts_latch_init(&done, 1);
 	for (int i = 0; i < m; i++) {
@@ -113,14 +118,22 @@ producers_into_one(int m, int k, int64_t spin_ns)
 static void
 test_actor_producers_spin(void)
 {
-	producers_into_one(4, 50000, -1);
+	producers_into_one(4, 50000, -1, false);
 }
 
 static void
 test_actor_producers_nospin(void)
 {
 	/* Without spinning every hand-off goes through park/wake. */
-	producers_into_one(8, 10000, 0);
+	producers_into_one(8, 10000, 0, false);
+}
+
+static void
+test_actor_producers_yield(void)
+{
+	/* A run ended after every message (gri_actor_yield) loses none and
+	 * keeps each producer's order, also when the mailbox is then empty. */
+	producers_into_one(4, 20000, -1, true);
 }
 
 /* ---- a ring of 1000 actors passing tokens ---------------------------- */
@@ -603,6 +616,7 @@ test_actor_release_during_fini(void)
 gts_test TEST_LIST[] = {
     {"actor producers fifo (spin)", test_actor_producers_spin},
     {"actor producers fifo (no spin)", test_actor_producers_nospin},
+    {"actor producers fifo (yield each)", test_actor_producers_yield},
     {"actor ring of 1000", test_actor_ring},
     {"actor stop in flight", test_actor_stop_in_flight},
     {"actor sched stop pending", test_actor_sched_stop_pending},

@@ -429,9 +429,11 @@ ctx_answer(gorums_ctx *ctx, conn_answer_msg *m)
 
 /*
  * conn_runner_start submits the runner, with a reference for it; the
- * caller has set rq_running (or kept it, handing the gate on).
+ * caller has set rq_running (or kept it, handing the gate on). True if it
+ * was deferred to this thread's worker (it runs when the current actor's
+ * run ends).
  */
-static void
+static bool
 conn_runner_start(gri_conn *c)
 {
 	gri_actor_ref(&c->base);
@@ -440,11 +442,12 @@ conn_runner_start(gri_conn *c)
 	 * pool is stopping; then the submit cancels it. */
 	if (gri_hpool_enter(c->host->hpool)) {
 		if (gri_sched_defer(c->base.sched, &c->runner_task)) {
-			return;
+			return (true);
 		}
 		gri_hpool_leave(c->host->hpool);
 	}
 	gri_hpool_submit(c->host->hpool, &c->runner);
+	return (false);
 }
 
 void
@@ -471,7 +474,7 @@ gri_ctx_release(gorums_ctx *ctx)
 	}
 	pthread_mutex_unlock(&c->rq_mtx);
 	if (start) {
-		conn_runner_start(c);
+		(void) conn_runner_start(c);
 	}
 	/* The handler may block from here on: if it runs on a worker lent
 	 * to it, the worker goes on with another thread now. */
@@ -668,7 +671,7 @@ conn_runner_next(gri_conn *c, int *n)
 		if (gri_hpool_waiting(c->host->hpool)) {
 			/* Let the waiting tasks go first; the gate stays. */
 			pthread_mutex_unlock(&c->rq_mtx);
-			conn_runner_start(c);
+			(void) conn_runner_start(c);
 			return (NULL);
 		}
 	}
@@ -780,9 +783,12 @@ conn_enqueue(gri_conn *c, gorums_ctx *ctx)
 		 * ends like a pool task (dropping the reference it gets). */
 		gri_actor_ref(&c->base);
 		conn_runner_run(&c->runner);
-	} else if (start) {
-		/* Outside the lock: a refusing pool cancels right here. */
-		conn_runner_start(c);
+	} else if (start && conn_runner_start(c)) {
+		/* Deferred to our worker (outside the lock: a refusing pool
+		 * cancels right here): end this run after the current message,
+		 * so the runner serves the requests while they are in cache
+		 * instead of after a batch of up to 64 messages. */
+		gri_actor_yield(&c->base);
 	}
 }
 
