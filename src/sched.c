@@ -497,9 +497,10 @@ gri_sched_detach(void)
 		return;
 	}
 	sched_lent = NULL;
-	v          = atomic_load_explicit(&w->lend, memory_order_relaxed);
-	if ((v & LEND_STATE) == LEND_YES &&
-	    atomic_compare_exchange_strong_explicit(
+	/* Our own lend only: if the monitor took the record, it may since
+	 * be lent again by its new owner (a newer sequence). */
+	v = sched_lent_v;
+	if (atomic_compare_exchange_strong_explicit(
 	        &w->lend, &v, (v & ~LEND_STATE) | LEND_TAKEN,
 	        memory_order_acq_rel, memory_order_relaxed)) {
 		gri_sched_adopt(w->sched, w);

@@ -123,7 +123,9 @@ sched_spare_wait(gri_sched *s, sched_thread *th)
 		for (sched_thread *t = s->threads; t != NULL; t = t->next) {
 			nspare += t->spare && t->adopt == NULL;
 		}
-		if (nspare > s->nworkers && th->adopt == NULL) {
+		/* Not once stopping: stop joins the list without the lock. */
+		if (nspare > s->nworkers && th->adopt == NULL &&
+		    !atomic_load(&s->stopping)) {
 			sched_spare_exit_locked(s, th);
 			pthread_mutex_unlock(&s->thr_mtx);
 			return (NULL);
