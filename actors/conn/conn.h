@@ -4,13 +4,14 @@
  * A connection owns a gri_link (src/link/link.h), which reads at all times.
  * Each frame is decoded as it arrives; requests and one-way requests are
  * queued in arrival order. The queue is served by the connection's runner,
- * a task on the handler thread pool (src/server/handlers.h) that holds the
- * ordering gate: it runs the handlers of the queued requests one after the
- * other on its own thread, without a hand-off between them, until the
- * queue is empty. A handler that calls gorums_ctx_release passes the gate
- * on: a new runner serves the rest of the queue on another thread while
- * the releasing handler finishes on its own. So the next handler starts
- * only after the previous one returned or released, and a backlog of
+ * a task that holds the ordering gate: deferred to the actor's own worker,
+ * which is lent to it (src/sched.h), or else run by the handler thread
+ * pool (src/server/handlers.h). It runs the handlers of the queued
+ * requests one after the other on its thread, without a hand-off between
+ * them, until the queue is empty. A handler that calls gorums_ctx_release
+ * passes the gate on: a new runner serves the rest of the queue on another
+ * thread while the releasing handler finishes on its own. So the next handler
+ * starts only after the previous one returned or released, and a backlog of
  * requests costs no thread wake-up per request. Answers come back from any
  * thread as messages to the actor, which alone writes to the link.
  *

@@ -4,9 +4,9 @@
  *
  * A write is taken only if its timestamp is newer than the key's (a key
  * without a value has timestamp 0), so replicas that see writes in any
- * order, or twice, end with the newest one. Handlers run on the server's
- * handler threads, several at a time for requests of different
- * connections, so the state sits behind a mutex.
+ * order, or twice, end with the newest one. Handlers of different
+ * connections run on different threads, several at a time, so the state
+ * sits behind a mutex.
  */
 #ifndef EXAMPLES_STORAGE_STORE_H
 #define EXAMPLES_STORAGE_STORE_H
