@@ -2,7 +2,10 @@
  * transport_bench: round-trip latency of gorums RPC and throughput of
  * gorums multicast, beside the floors they are judged against, measured in
  * the same run: a raw nng_stream ping-pong and a raw blocking-TCP
- * ping-pong (plain sockets, one thread per side).
+ * ping-pong (plain sockets, one thread per side). Above them, what the
+ * machine charges for the two things every hand-off is made of: a system
+ * call, and waking a thread (a pipe ping-pong between two threads on one
+ * vCPU, and across two).
  *
  *   transport_bench [-n ROUNDS] [-payload BYTES] [-quick]
  *
@@ -21,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,6 +137,91 @@ bench_tcp(void)
 	close(lfd);
 	free(s);
 	free(buf);
+	return (r);
+}
+
+/* ---- the machine: a system call, a thread wake-up --------------------- */
+
+/* bench_syscall_ns is the mean cost of the cheapest system call. */
+static double
+bench_syscall_ns(void)
+{
+	int      n  = rounds * 10;
+	uint64_t t0 = gts_now_ns();
+
+	for (int i = 0; i < n; i++) {
+		(void) syscall(SYS_getppid);
+	}
+	return ((double) (gts_now_ns() - t0) / n);
+}
+
+typedef struct pipe_peer {
+	int fd_in, fd_out, cpu;
+} pipe_peer;
+
+static void
+pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	(void) pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void *
+pipe_echo(void *arg)
+{
+	pipe_peer *p = arg;
+	char       c;
+
+	pin_to(p->cpu);
+	while (full_io(p->fd_in, &c, 1, false) == 0 &&
+	       full_io(p->fd_out, &c, 1, true) == 0) { }
+	return (NULL);
+}
+
+/*
+ * bench_pipe: round trips of one byte through two pipes between this
+ * thread, pinned to vCPU 0, and one pinned to `cpu`: two blocking reads,
+ * so two thread wake-ups per round trip, and nothing else.
+ */
+static result
+bench_pipe(int cpu)
+{
+	int       to[2], from[2];
+	pthread_t t;
+	cpu_set_t saved;
+	pipe_peer peer;
+	char      c = 'x';
+	uint64_t *s = malloc(sizeof(*s) * (size_t) rounds);
+
+	if (s == NULL || pipe(to) != 0 || pipe(from) != 0) {
+		die("pipe", -1);
+	}
+	peer = (pipe_peer) {.fd_in = to[0], .fd_out = from[1], .cpu = cpu};
+	(void) pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved);
+	pin_to(0);
+	pthread_create(&t, NULL, pipe_echo, &peer);
+	for (int i = 0; i < rounds / 10; i++) {
+		full_io(to[1], &c, 1, true);
+		full_io(from[0], &c, 1, false);
+	}
+	long c0 = bk_csw();
+	for (int i = 0; i < rounds; i++) {
+		uint64_t t0 = gts_now_ns();
+		full_io(to[1], &c, 1, true);
+		full_io(from[0], &c, 1, false);
+		s[i] = gts_now_ns() - t0;
+	}
+	result r = summarise(s, rounds, c0);
+	close(to[1]); /* the echo thread reads end-of-file and returns */
+	pthread_join(t, NULL);
+	close(to[0]);
+	close(from[0]);
+	close(from[1]);
+	(void) pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
+	free(s);
 	return (r);
 }
 
@@ -441,7 +530,19 @@ main(int argc, char **argv)
 	printf("transport_bench: %d round trips per row, payload %zu B, "
 	       "%ld cores\n\n",
 	       rounds, payload, sysconf(_SC_NPROCESSORS_ONLN));
-	printf("%-34s %9s %9s %9s %8s\n", "round trip", "p50 us", "p99 us",
+	printf("%-34s %9s %9s %9s %8s\n", "machine", "p50 us", "p99 us",
+	       "mean us", "csw/op");
+	printf("%-34s %9s %9s %9.2f\n", "system call (getppid)", "", "",
+	       bench_syscall_ns() / 1e3);
+	for (int cpu = 0; cpu < 2 && cpu < sysconf(_SC_NPROCESSORS_ONLN);
+	     cpu++) {
+		result r = bench_pipe(cpu);
+		printf("%-34s %9.1f %9.1f %9.1f %8.2f\n",
+		       cpu == 0 ? "pipe ping-pong, threads on 1 vCPU"
+		                : "pipe ping-pong, threads on 2 vCPUs",
+		       r.p50_us, r.p99_us, r.mean_us, r.csw_per_op);
+	}
+	printf("\n%-34s %9s %9s %9s %8s\n", "round trip", "p50 us", "p99 us",
 	       "mean us", "csw/op");
 	result tcp = bench_tcp();
 	printf("%-34s %9.1f %9.1f %9.1f %8.2f\n",
