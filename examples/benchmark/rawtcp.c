@@ -96,12 +96,17 @@ set_nodelay(int fd)
 	}
 }
 
-/* write_all writes n bytes; false if the peer is gone. */
+/*
+ * write_all writes n bytes; false if the peer is gone. MSG_NOSIGNAL: a
+ * server still echoing the reply a caller no longer waits for (beyond
+ * its quorum) may write to a connection the caller has closed, which
+ * must end that echo thread, not raise SIGPIPE in the process.
+ */
 static bool
 write_all(int fd, const uint8_t *p, size_t n)
 {
 	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR) {
 			continue;
