@@ -125,7 +125,7 @@ fixture_start(fixture *f, bool block, bool detach)
 }
 
 static void
-send(gri_actor *a, uint32_t id)
+post(gri_actor *a, uint32_t id)
 {
 	gri_msg *m = gri_msg_alloc(sizeof(gri_msg), id);
 
@@ -157,18 +157,18 @@ blocked_task_case(bool detach)
 	fixture f;
 
 	fixture_start(&f, true, detach);
-	send(f.deferrer, MSG_DEFER);
+	post(f.deferrer, MSG_DEFER);
 	GTS_ASSERT(gts_latch_wait(&f.task_started, WAIT_MS));
 	GTS_EQ(atomic_load(&f.defer_ok), 1);
 	GTS_ASSERT(atomic_load(&f.task_on_worker));
-	send(f.pinger, MSG_PING);
+	post(f.pinger, MSG_PING);
 	GTS_ASSERT(gts_latch_wait(&f.pinged, WAIT_MS));
 	gts_latch_count_down(&f.release);
 	GTS_ASSERT(gts_latch_wait(&f.task_done, WAIT_MS));
 	/* The pool goes on after the task (its thread became a spare). */
 	gts_latch_fini(&f.pinged);
 	gts_latch_init(&f.pinged, 1);
-	send(f.pinger, MSG_PING);
+	post(f.pinger, MSG_PING);
 	GTS_ASSERT(gts_latch_wait(&f.pinged, WAIT_MS));
 	fixture_finish(&f);
 }
@@ -195,7 +195,7 @@ test_sched_task_returns(void)
 	for (int i = 0; i < 1000; i++) {
 		gts_latch_fini(&f.task_done);
 		gts_latch_init(&f.task_done, 1);
-		send(f.deferrer, MSG_DEFER);
+		post(f.deferrer, MSG_DEFER);
 		GTS_ASSERT(gts_latch_wait(&f.task_done, WAIT_MS));
 		GTS_EQ(atomic_load(&f.defer_ok), 1);
 	}
@@ -212,7 +212,7 @@ test_sched_defer_refused(void)
 	fixture_start(&f, false, false);
 	GTS_ASSERT(!gri_sched_defer(f.s, &f.task.base));
 	gri_sched_detach(); /* off a task: nothing */
-	send(f.deferrer, MSG_DEFER_TWICE);
+	post(f.deferrer, MSG_DEFER_TWICE);
 	GTS_ASSERT(gts_latch_wait(&f.task_done, WAIT_MS));
 	GTS_EQ(atomic_load(&f.defer_ok), 1);
 	GTS_EQ(atomic_load(&f.defer_second_ok), 0);
@@ -237,7 +237,7 @@ test_sched_stop_waits_for_task(void)
 	pthread_t tid;
 
 	fixture_start(&f, true, true);
-	send(f.deferrer, MSG_DEFER);
+	post(f.deferrer, MSG_DEFER);
 	GTS_ASSERT(gts_latch_wait(&f.task_started, WAIT_MS));
 	GTS_ASSERT(pthread_create(&tid, NULL, stopper, &f) == 0);
 	gts_latch_count_down(&f.release);
