@@ -117,7 +117,11 @@ qc_end(gri_qcall *q, gorums_err err, const ProtobufCMessage *result)
 		if (qn->sub == NULL) {
 			continue;
 		}
-		/* Unresolved: its node forgets the routing entry. */
+		/* Unresolved: its node forgets the routing entry. Marked
+		 * ready first, so that a NODE_CALL the node has not reached
+		 * yet is dropped unsent instead of making an entry (and a
+		 * request) after the call has ended. */
+		atomic_store(&qn->sub->ready, true);
 		gri_msg *m = gri_cancel_msg_alloc(qn->sub, GORUMS_ECANCELED);
 		if (m != NULL) {
 			gri_actor_send(&qn->node->base, m);
