@@ -12,6 +12,7 @@
 
 #include "src/pool.h"
 #include "src/sched_impl.h"
+#include "src/timer.h"
 
 #define SCHED_MON_TICK_NS    1000000      /* the monitor's look: 1 ms ... */
 #define SCHED_MON_SLOW_NS    10000000     /* ... 10 ms when no task ran long */
@@ -97,12 +98,11 @@ sched_spare_exit_locked(gri_sched *s, sched_thread *th)
 static sched_worker *
 sched_spare_wait(gri_sched *s, sched_thread *th)
 {
-	sched_worker   *w = NULL;
-	struct timespec until;
+	sched_worker   *w     = NULL;
+	uint64_t        until = gri_clock_ns() + SCHED_SPARE_IDLE_NS;
+	struct timespec ts;
 
 	gri_pool_thread_idle(); /* see pool.h */
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += SCHED_SPARE_IDLE_NS / 1000000000LL;
 	pthread_mutex_lock(&s->thr_mtx);
 	while (!atomic_load(&s->stopping)) {
 		int nspare = 0;
@@ -116,8 +116,9 @@ sched_spare_wait(gri_sched *s, sched_thread *th)
 			break;
 		}
 		th->spare = true;
-		if (pthread_cond_timedwait(&s->spare_cv, &s->thr_mtx,
-		                           &until) != ETIMEDOUT) {
+		gri_clock_timespec(&ts, until);
+		if (pthread_cond_timedwait(&s->spare_cv, &s->thr_mtx, &ts) !=
+		    ETIMEDOUT) {
 			continue;
 		}
 		for (sched_thread *t = s->threads; t != NULL; t = t->next) {
@@ -130,7 +131,7 @@ sched_spare_wait(gri_sched *s, sched_thread *th)
 			pthread_mutex_unlock(&s->thr_mtx);
 			return (NULL);
 		}
-		until.tv_sec += SCHED_SPARE_IDLE_NS / 1000000000LL; /* stay */
+		until += SCHED_SPARE_IDLE_NS; /* stay */
 	}
 	th->spare = false;
 	pthread_mutex_unlock(&s->thr_mtx);
@@ -174,10 +175,7 @@ sched_monitor_main(void *arg)
 		                                           : SCHED_MON_TICK_NS;
 		bool    any  = false;
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += (long) tick;
-		ts.tv_sec += ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
+		gri_clock_timespec(&ts, gri_clock_ns() + (uint64_t) tick);
 		(void) pthread_cond_timedwait(&s->mon_cv, &s->thr_mtx, &ts);
 		if (atomic_load(&s->stopping) || seen == NULL) {
 			break;

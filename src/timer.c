@@ -62,6 +62,13 @@ gri_clock_ns(void)
 	return ((uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec);
 }
 
+void
+gri_clock_timespec(struct timespec *ts, uint64_t at_ns)
+{
+	ts->tv_sec  = (time_t) (at_ns / 1000000000u);
+	ts->tv_nsec = (long) (at_ns % 1000000000u);
+}
+
 static uint64_t
 add_sat(uint64_t a, uint64_t b)
 {
@@ -183,13 +190,6 @@ heap_grow(gri_timer *t)
 	return (GORUMS_OK);
 }
 
-static void
-ns_to_timespec(struct timespec *ts, uint64_t ns)
-{
-	ts->tv_sec  = (time_t) (ns / 1000000000u);
-	ts->tv_nsec = (long) (ns % 1000000000u);
-}
-
 /*
  * timer_rearm puts a periodic timeout that was just taken to fire back in
  * the heap one period after its due time, or, if the thread is so late
@@ -239,7 +239,7 @@ timer_main(void *arg)
 		if (to->to_due > now) {
 			struct timespec ts;
 
-			ns_to_timespec(&ts, to->to_due);
+			gri_clock_timespec(&ts, to->to_due);
 			t->wake_at = to->to_due;
 			pthread_cond_timedwait(&t->cv, &t->mtx, &ts);
 			t->wake_at = 0;

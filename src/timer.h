@@ -55,6 +55,14 @@ struct gri_timeout {
 uint64_t gri_clock_ns(void);
 
 /*
+ * gri_clock_timespec writes the gri_clock_ns() time at_ns as a timespec,
+ * for pthread_cond_timedwait on a condition variable that waits on
+ * CLOCK_MONOTONIC.
+ */
+struct timespec;
+void gri_clock_timespec(struct timespec *ts, uint64_t at_ns);
+
+/*
  * gri_timer_alloc creates a timer and starts its thread. On success *tp is
  * the caller's, to release with gri_timer_free. Fails with GORUMS_ENOMEM
  * when memory or the thread cannot be had.

@@ -448,8 +448,8 @@ node_on_cancel(gorums_node *n, node_cancel_msg *m)
 		/* A sub-call's quorum call ended already: just forget it. */
 		gri_call_unref(c); /* the routing entry's reference */
 	} else if (c->sink != NULL) {
-		/* Not sent yet: its NODE_CALL will see done and drop it. */
-		atomic_store(&c->ready, true);
+		/* A sub-call not sent yet: qc_end marked it ready before it
+		 * sent this, so its NODE_CALL drops it. Nothing to do. */
 	} else {
 		/* Not sent yet (its NODE_CALL will see done) or a one-way
 		 * still queued; completing it now is what the caller asked. */

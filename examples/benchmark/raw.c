@@ -12,6 +12,7 @@
 #include <nng/nng.h>
 
 #include "examples/benchmark/bench.h"
+#include "examples/benchmark/le.h"
 #include "examples/benchmark/raw.h"
 #include "tests/harness/latch.h"
 
@@ -116,44 +117,6 @@ die(const char *what, int rv)
 	bench_fail(what, nng_strerror(rv));
 }
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++) {
-		p[i] = (uint8_t) (v >> (8 * i));
-	}
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++) {
-		p[i] = (uint8_t) (v >> (8 * i));
-	}
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	uint32_t v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		v |= (uint32_t) p[i] << (8 * i);
-	}
-	return (v);
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++) {
-		v |= (uint64_t) p[i] << (8 * i);
-	}
-	return (v);
-}
-
 /* ---- connections, both ends ------------------------------------------- */
 
 static void conn_tx_cb(void *arg);
@@ -225,7 +188,7 @@ conn_received(raw_conn *c, size_t flen)
 
 	c->have += nng_aio_count(c->rx);
 	while (c->have - off >= 4) {
-		if (get32(c->buf + off) != flen - 4) {
+		if (bench_get_le(c->buf + off, 4) != flen - 4) {
 			die("received a bad frame", NNG_EPROTO);
 		}
 		if (c->have - off < flen) {
@@ -563,7 +526,7 @@ cli_read_cb(void *arg)
 	}
 	n = conn_received(c, rc->flen);
 	for (size_t off = 0; off < n; off += rc->flen) {
-		reply(rc, get64(c->buf + off + 4));
+		reply(rc, bench_get_le(c->buf + off + 4, 8));
 	}
 	conn_consumed(c, n);
 	conn_read(c);
@@ -617,8 +580,8 @@ call_send(raw_client *rc, uint32_t idx, raw_cb cb, void *arg)
 	sl->start_ns = cb != NULL ? gts_now_ns() : 0;
 	pthread_mutex_unlock(&sl->mtx);
 
-	put32(hdr, (uint32_t) (rc->flen - 4));
-	put64(hdr + 4, id);
+	bench_put_le(hdr, rc->flen - 4, 4);
+	bench_put_le(hdr + 4, id, 8);
 	iov[0].iov_buf = hdr;
 	iov[0].iov_len = HDR_LEN;
 	iov[1].iov_buf = rc->payload;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "examples/benchmark/bench.h"
+#include "examples/benchmark/le.h"
 #include "examples/benchmark/rawtcp.h"
 
 #define HDR_LEN 12 /* length (4) and call id (8) */
@@ -68,25 +69,6 @@ die(const char *what)
 }
 
 static void
-put_le(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++) {
-		p[i] = (uint8_t) (v >> (8 * i));
-	}
-}
-
-static uint64_t
-get_le(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-
-	for (int i = n - 1; i >= 0; i--) {
-		v = (v << 8) | p[i];
-	}
-	return (v);
-}
-
-static void
 set_nodelay(int fd)
 {
 	int one = 1;
@@ -130,7 +112,7 @@ frames_end(const uint8_t *buf, size_t n, size_t cap)
 	size_t off = 0;
 
 	while (n - off >= 4) {
-		size_t len = (size_t) get_le(buf + off, 4);
+		size_t len = (size_t) bench_get_le(buf + off, 4);
 
 		if (len + 4 > cap) {
 			bench_fail("rawtcp", "frame larger than the buffer");
@@ -270,7 +252,7 @@ rawtcp_caller_open(rawtcp *t)
 	c->have = bench_xcalloc((size_t) n, sizeof(*c->have));
 	c->pfds = bench_xcalloc((size_t) n, sizeof(*c->pfds));
 	c->req  = bench_xcalloc(1, t->flen);
-	put_le(c->req, t->flen - 4, 4);
+	bench_put_le(c->req, t->flen - 4, 4);
 	for (int i = 0; i < n; i++) {
 		c->fds[i]  = connect_to(t->servers[i].port);
 		c->bufs[i] = bench_xcalloc(1, t->cap);
@@ -301,8 +283,8 @@ caller_read(rawtcp_caller *c, int i)
 	c->have[i] += (size_t) r;
 	end = frames_end(buf, c->have[i], cap);
 	for (size_t off = 0; off < end;
-	     off += 4 + (size_t) get_le(buf + off, 4)) {
-		if (get_le(buf + off + 4, 8) == c->id) {
+	     off += 4 + (size_t) bench_get_le(buf + off, 4)) {
+		if (bench_get_le(buf + off + 4, 8) == c->id) {
 			got++;
 		}
 	}
@@ -317,7 +299,7 @@ rawtcp_call(rawtcp_caller *c)
 	rawtcp *t   = c->t;
 	int     got = 0;
 
-	put_le(c->req + 4, ++c->id, 8);
+	bench_put_le(c->req + 4, ++c->id, 8);
 	for (int i = 0; i < t->nservers; i++) {
 		if (!write_all(c->fds[i], c->req, t->flen)) {
 			bench_fail("rawtcp", "a server closed its connection");

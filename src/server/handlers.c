@@ -208,15 +208,6 @@ hpool_spin(gri_hpool *p)
 	return (hpool_pop(p));
 }
 
-static void
-hpool_deadline(struct timespec *ts, int64_t after_ns)
-{
-	uint64_t at = gri_clock_ns() + (uint64_t) after_ns;
-
-	ts->tv_sec  = (time_t) (at / 1000000000u);
-	ts->tv_nsec = (long) (at % 1000000000u);
-}
-
 /*
  * hpool_park waits for a wake-up token or stop; with mtx held. It returns
  * false if the thread should retire (idle for idle_ns with more than
@@ -234,7 +225,7 @@ hpool_park(gri_hpool *p)
 		gri_pool_thread_idle();
 	}
 	p->nparked++;
-	hpool_deadline(&ts, p->idle_ns);
+	gri_clock_timespec(&ts, gri_clock_ns() + (uint64_t) p->idle_ns);
 	while (p->wakeups == 0 && !p->stopping) {
 		if (pthread_cond_timedwait(&p->cv, &p->mtx, &ts) !=
 		    ETIMEDOUT) {
@@ -245,7 +236,8 @@ hpool_park(gri_hpool *p)
 			stay = false;
 			break;
 		}
-		hpool_deadline(&ts, p->idle_ns);
+		gri_clock_timespec(&ts,
+		                   gri_clock_ns() + (uint64_t) p->idle_ns);
 	}
 	p->nparked--;
 	if (stay && p->wakeups > 0) {
